@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/smsq/smsq/tasks"
+)
+
+// common flags of send, voice and batch.
+type enqueueFlags struct {
+	at    *string
+	queue *string
+	id    *string
+}
+
+func addEnqueueFlags(fs *flagSet, defaultQueue string) enqueueFlags {
+	return enqueueFlags{
+		at:    fs.String("at", "", "send at `TIME`: RFC3339 (2026-12-24T18:30:00+01:00) or \"YYYY-MM-DD HH:MM\" in SMSMODE_TIMEZONE; default now"),
+		queue: fs.String("queue", "", "`Q`ueue: critical, default, low … (default \""+defaultQueue+"\")"),
+		id:    fs.String("id", "", "task `ID` (default a new UUID); enqueueing again with an existing ID enqueues nothing"),
+	}
+}
+
+func (f enqueueFlags) options() []tasks.EnqueueOption {
+	var opts []tasks.EnqueueOption
+	if *f.id != "" {
+		opts = append(opts, tasks.WithTaskID(*f.id))
+	}
+	if *f.queue != "" {
+		opts = append(opts, tasks.WithQueue(*f.queue))
+	}
+	return opts
+}
+
+func cmdSend(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("send")
+	to := fs.String("to", "", "recipients: comma-separated `LIST` of numbers, national (06 12 34 56 78) or international (+33 6 12 34 56 78)")
+	message := fs.String("message", "", "the `TEXT`, or - to read it from standard input")
+	from := fs.String("from", "", "`SENDER` name shown to recipients (emetteur), at most 11 characters; not with --reply")
+	ref := fs.String("ref", "", "your `REF`erence (refClient), echoed in delivery reports; default the task ID")
+	reply := fs.Bool("reply", false, "allow recipients to reply (classe_msg=4): no --from, GSM characters only")
+	encoding := fs.String("encoding", "auto", "`auto`, gsm or unicode; auto replaces look-alikes and uses unicode only when needed")
+	stop := fs.Int("stop", 0, "`0|1|2`: STOP mention none, only when it fits for free, always")
+	maxSeg := fs.Int("max-segments", 0, "refuse a message needing more than `N` segments, 1 to 10 (default 5)")
+	common := addEnqueueFlags(fs, tasks.QueueDefault)
+	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
+		return err
+	}
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	text, err := a.readMessage(*message)
+	if err != nil {
+		return err
+	}
+	sendAt, err := parseAt(*common.at, a.cfg.Timezone.Location)
+	if err != nil {
+		return err
+	}
+	p := tasks.SendPayload{
+		To: splitList(*to), Message: text, Sender: *from, SendAt: sendAt, Ref: *ref,
+		Reply: *reply, Encoding: *encoding, Stop: *stop, MaxSegments: *maxSeg,
+	}
+	// Validate a copy before touching Redis: invalid input is reported as
+	// such (exit 2) whatever the state of Redis. Validate rewrites To.
+	check := p
+	check.To = append([]string(nil), p.To...)
+	if err := check.Validate(a.cfg.DefaultRegion); err != nil {
+		return validationError(err, sendFlags)
+	}
+	return a.enqueueOne(ctx, func(ctx context.Context, e *tasks.Enqueuer) (tasks.Enqueued, error) {
+		return e.Send(ctx, p, common.options()...)
+	}, sendFlags)
+}
+
+func cmdVoice(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("voice")
+	to := fs.String("to", "", "recipients: comma-separated `LIST` of numbers, national or international")
+	message := fs.String("message", "", "the `TEXT` read aloud (at most 160 characters), or - to read it from standard input")
+	title := fs.String("title", "", "`T`itle of the message (shown in the sMsmode account)")
+	language := fs.String("language", "", "voice `L`anguage: fr-FR, en-GB, de-DE or es-ES (default: the account's)")
+	common := addEnqueueFlags(fs, tasks.QueueDefault)
+	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
+		return err
+	}
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	text, err := a.readMessage(*message)
+	if err != nil {
+		return err
+	}
+	sendAt, err := parseAt(*common.at, a.cfg.Timezone.Location)
+	if err != nil {
+		return err
+	}
+	p := tasks.VoicePayload{To: splitList(*to), Message: text, Title: *title, Language: *language, SendAt: sendAt}
+	check := p
+	check.To = append([]string(nil), p.To...)
+	if err := check.Validate(a.cfg.DefaultRegion); err != nil {
+		return validationError(err, voiceFlags)
+	}
+	return a.enqueueOne(ctx, func(ctx context.Context, e *tasks.Enqueuer) (tasks.Enqueued, error) {
+		return e.Voice(ctx, p, common.options()...)
+	}, voiceFlags)
+}
+
+// enqueueOne connects, enqueues and prints the task ID.
+func (a *app) enqueueOne(ctx context.Context, do func(context.Context, *tasks.Enqueuer) (tasks.Enqueued, error), flags map[string]string) error {
+	opt, rdb, err := a.redisConn(ctx)
+	if err != nil {
+		return err
+	}
+	rdb.Close()
+	e := tasks.NewEnqueuer(opt, a.taskOptions())
+	defer e.Close()
+	octx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	res, err := do(octx, e)
+	if err != nil {
+		if ve := new(tasks.ValidationError); errors.As(err, &ve) {
+			return validationError(err, flags)
+		}
+		return runtimeError(octx, err)
+	}
+	if res.Duplicate {
+		fmt.Fprintln(a.stderr, "enqueue: task ID already exists; nothing enqueued")
+	}
+	fmt.Fprintln(a.stdout, res.ID)
+	return nil
+}
+
+// readMessage returns --message, or standard input for "-" without one
+// trailing newline.
+func (a *app) readMessage(m string) (string, error) {
+	if m != "-" {
+		return m, nil
+	}
+	b, err := io.ReadAll(a.stdin)
+	if err != nil {
+		return "", failf("reading the message from standard input: %v", err)
+	}
+	s := string(b)
+	if strings.HasSuffix(s, "\r\n") {
+		s = s[:len(s)-2]
+	} else {
+		s = strings.TrimSuffix(s, "\n")
+	}
+	return s, nil
+}
+
+// splitList splits --to on commas. Entries are trimmed but kept, empty ones
+// included, so "entry N" in an error is the user's N-th entry.
+func splitList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return parts
+}
+
+// atLayouts are the local forms --at accepts besides RFC3339.
+var atLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04"}
+
+// parseAt reads --at: RFC3339, or "YYYY-MM-DD HH:MM" in loc (DST-aware).
+func parseAt(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range atLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, invalidf("invalid --at %q: want RFC3339 (2026-12-24T18:30:00+01:00) or \"YYYY-MM-DD HH:MM\" in %s", s, loc)
+}
+
+// Payload field → flag, for the error line.
+var (
+	sendFlags = map[string]string{
+		"to": "to", "group": "to", "message": "message", "sender": "from", "send_at": "at", "ref": "ref",
+		"reply": "reply", "encoding": "encoding", "stop": "stop", "max_segments": "max-segments",
+	}
+	voiceFlags = map[string]string{
+		"to": "to", "message": "message", "title": "title", "language": "language", "send_at": "at",
+	}
+	batchFlags = map[string]string{
+		"sender": "from", "send_at": "at", "ref": "ref", "reply": "reply",
+	}
+)
+
+// validationError is the exit-2 line of a *tasks.ValidationError: the
+// payload field, and the flag when it is spelt differently.
+func validationError(err error, flags map[string]string) error {
+	var ve *tasks.ValidationError
+	if !errors.As(err, &ve) {
+		return invalidf("%v", err)
+	}
+	return invalidf("%s", describeField(ve, flags))
+}
+
+func describeField(ve *tasks.ValidationError, flags map[string]string) string {
+	if f, ok := flags[ve.Field]; ok && f != ve.Field {
+		return fmt.Sprintf("invalid %s (--%s): %s", ve.Field, f, cleanReason(ve.Reason))
+	}
+	return fmt.Sprintf("invalid %s: %s", ve.Field, cleanReason(ve.Reason))
+}
+
+// reReasonPrefix matches what some reasons repeat from the layers below
+// ("text: …", "invalid emetteur: …"): the line already says which field.
+var reReasonPrefix = regexp.MustCompile(`^(?:(?:text|phone|smsmode): )*(?:invalid [\w.\[\]]+: )?`)
+
+func cleanReason(reason string) string {
+	if r := reReasonPrefix.ReplaceAllString(reason, ""); r != "" {
+		return r
+	}
+	return reason
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/smsq/smsq/smsmode"
+	"github.com/smsq/smsq/tasks"
+)
+
+// opTimeout bounds one status or cancel look-up (after the connection check).
+const opTimeout = 30 * time.Second
+
+// inspector connects and returns a tasks.Inspector; close it with the
+// returned func.
+func (a *app) inspector(ctx context.Context) (*tasks.Inspector, func(), error) {
+	opt, rdb, err := a.redisConn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	insp := tasks.NewInspector(opt, tasks.NewLedger(rdb, 0))
+	return insp, func() { insp.Close(); rdb.Close() }, nil
+}
+
+// chunkID is the ID of a batch's n-th chunk (tasks.Enqueuer.Batch).
+func chunkID(base string, n int) string { return fmt.Sprintf("%s-%d", base, n) }
+
+func cmdStatus(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("status")
+	pos, err := a.parse(fs, args, []string{"ID"})
+	if err != nil {
+		return err
+	}
+	id := pos[0]
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	insp, closeFn, err := a.inspector(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	octx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+
+	st, err := insp.Status(octx, id)
+	if err == nil {
+		a.printStatus(a.stdout, st)
+		return nil
+	}
+	if !errors.Is(err, tasks.ErrNotFound) {
+		return runtimeError(octx, err)
+	}
+	// Not a task: maybe a batch's base ID.
+	var chunks []*tasks.TaskStatus
+	for n := 1; ; n++ {
+		cs, err := insp.Status(octx, chunkID(id, n))
+		if errors.Is(err, tasks.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return runtimeError(octx, err)
+		}
+		chunks = append(chunks, cs)
+	}
+	if len(chunks) == 0 {
+		return invalidf("no task with ID %q", id)
+	}
+	fmt.Fprintf(a.stdout, "Batch %s: %d chunks\n", id, len(chunks))
+	for _, cs := range chunks {
+		fmt.Fprintln(a.stdout)
+		a.printStatus(a.stdout, cs)
+	}
+	return nil
+}
+
+// printStatus prints one task as a readable block.
+func (a *app) printStatus(w io.Writer, st *tasks.TaskStatus) {
+	loc := a.cfg.Timezone.Location
+	field := func(name, format string, args ...any) {
+		fmt.Fprintf(w, "%-14s%s\n", name+":", fmt.Sprintf(format, args...))
+	}
+	ts := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04:05 MST") }
+
+	field("ID", "%s", st.ID)
+	field("Type", "%s", st.Type)
+	if st.Queue != "" {
+		field("Queue", "%s", st.Queue)
+	}
+	state := st.State
+	if state == "expired" {
+		state += " (no longer in the queue; the acceptance ledger remembers it)"
+	}
+	field("State", "%s", state)
+	if st.State != "expired" {
+		field("Attempts", "%d of %d", st.Attempts, st.MaxRetry+1)
+	}
+	if st.LastError != "" {
+		if st.LastFailedAt.IsZero() {
+			field("Last error", "%s", st.LastError)
+		} else {
+			field("Last error", "%s (%s)", st.LastError, ts(st.LastFailedAt))
+		}
+	}
+	if (st.State == "retry" || st.State == "scheduled") && !st.NextProcessAt.IsZero() {
+		field("Next attempt", "%s", ts(st.NextProcessAt))
+	}
+	if !st.CompletedAt.IsZero() {
+		field("Completed", "%s", ts(st.CompletedAt))
+	}
+	if r := st.Result; r != nil {
+		field("smsID", "%s", r.SMSID)
+		field("Segments", "%d", r.Segments)
+		field("Encoding", "%s", r.Encoding)
+		if r.DateEnvoi != "" {
+			field("date_envoi", "%s", r.DateEnvoi)
+		} else {
+			field("date_envoi", "none (sent at once)")
+		}
+	}
+	if acc := st.Acceptance; acc != nil {
+		accepted := ts(acc.AcceptedAt)
+		if acc.Reconciled {
+			accepted += " (found in smsList after an ambiguous attempt)"
+		}
+		field("Accepted", "%s", accepted)
+		if acc.Ref != "" {
+			field("Ref", "%s", acc.Ref)
+		}
+	}
+	printRecipients(w, st)
+}
+
+// printRecipients prints the task's recipients.
+//
+// DELIVERY STATUS GOES HERE: once the worker's status store exists (another
+// issue: "the worker records each recipient's latest delivery status,
+// readable with enqueue status"), look each recipient up in it and print its
+// latest delivery status next to the number. Until then the recipients come
+// from the acceptance ledger, i.e. only once sMsmode accepted the task.
+func printRecipients(w io.Writer, st *tasks.TaskStatus) {
+	if st.Acceptance == nil || len(st.Acceptance.Recipients) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%-14s%d\n", "Recipients:", len(st.Acceptance.Recipients))
+	for _, r := range st.Acceptance.Recipients {
+		fmt.Fprintf(w, "  %s\n", r)
+	}
+}
+
+func cmdCancel(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("cancel")
+	pos, err := a.parse(fs, args, []string{"ID"})
+	if err != nil {
+		return err
+	}
+	id := pos[0]
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	provider, err := a.provider()
+	if err != nil {
+		return err
+	}
+	insp, closeFn, err := a.inspector(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+
+	cancelOne := func(id string) (tasks.CancelOutcome, error) {
+		// A look-up plus, for a message sMsmode holds, one deleteSMS.do.
+		cctx, cancel := context.WithTimeout(ctx, opTimeout+a.cfg.Timeout)
+		defer cancel()
+		out, err := insp.Cancel(cctx, id, provider, time.Now())
+		if err != nil && !errors.Is(err, tasks.ErrNotFound) && !isCancelError(err) {
+			err = runtimeError(cctx, err)
+		}
+		return out, err
+	}
+
+	out, err := cancelOne(id)
+	if err == nil {
+		fmt.Fprintf(a.stdout, "%s: cancelled: %s\n", id, out)
+		return nil
+	}
+	if !errors.Is(err, tasks.ErrNotFound) {
+		return cancelFailure(id, err)
+	}
+	// Not a task: maybe a batch's base ID; cancel every chunk.
+	var cancelled, refused, n int
+	for n = 1; ; n++ {
+		cid := chunkID(id, n)
+		out, err := cancelOne(cid)
+		if errors.Is(err, tasks.ErrNotFound) {
+			break
+		}
+		if isCancelError(err) {
+			refused++
+			fmt.Fprintf(a.stderr, "enqueue: %s: %v\n", cid, err)
+			continue
+		}
+		if err != nil {
+			return cancelFailure(cid, err)
+		}
+		cancelled++
+		fmt.Fprintf(a.stdout, "%s: cancelled: %s\n", cid, out)
+	}
+	switch {
+	case n == 1:
+		return invalidf("no task with ID %q", id)
+	case refused > 0:
+		return failf("batch %s: cancelled %d of %d chunks", id, cancelled, cancelled+refused)
+	}
+	return nil
+}
+
+func isCancelError(err error) bool {
+	var ce *tasks.CancelError
+	return errors.As(err, &ce)
+}
+
+func cancelFailure(id string, err error) error {
+	var ce *cliError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return failf("%s: %s", id, oneLine(err))
+}
+
+// provider returns the sMsmode client cancel needs for messages sMsmode
+// already holds, or nil without credentials.
+func (a *app) provider() (tasks.Deleter, error) {
+	c := a.cfg
+	if c.SmsmodeAccessToken == "" && (c.SmsmodePseudo == "" || c.SmsmodePass == "") {
+		return nil, nil
+	}
+	cl, err := smsmode.NewClient(smsmode.Config{
+		BaseURL:     c.SmsmodeBaseURL,
+		AccessToken: c.SmsmodeAccessToken,
+		Pseudo:      c.SmsmodePseudo,
+		Pass:        c.SmsmodePass,
+		Location:    c.Timezone.Location,
+		Timeout:     c.Timeout,
+	})
+	if err != nil {
+		return nil, invalidf("%s", strings.TrimPrefix(err.Error(), "smsmode: "))
+	}
+	return cl, nil
+}

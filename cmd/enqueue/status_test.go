@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smsq/smsq/smsmode"
+	"github.com/smsq/smsq/smsmode/smsmodetest"
+	"github.com/smsq/smsq/tasks"
+)
+
+// accept records in the ledger that sMsmode accepted task id, as the
+// worker does.
+func (f *fixture) accept(a tasks.Acceptance) {
+	f.tb.Helper()
+	if a.Type == "" {
+		a.Type = tasks.TypeSend
+	}
+	if a.AcceptedAt.IsZero() {
+		a.AcceptedAt = time.Now()
+	}
+	require.NoError(f.tb, tasks.NewLedger(f.srv.Client(), 0).Record(context.Background(), &a))
+}
+
+func TestStatusPending(t *testing.T) {
+	f := setup(t)
+	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "s1"))
+	r := f.run("status", "s1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Empty(t, r.stderr)
+	require.Equal(t, ""+
+		"ID:           s1\n"+
+		"Type:         sms:send\n"+
+		"Queue:        default\n"+
+		"State:        pending\n"+
+		"Attempts:     0 of 21\n", r.stdout)
+}
+
+func TestStatusUnknown(t *testing.T) {
+	f := setup(t)
+	requireFails(t, f.run("status", "nope"), 2, `no task with ID "nope"`)
+	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "s1"))
+	requireFails(t, f.run("status", "s"), 2, `no task with ID "s"`)
+}
+
+func TestStatusAccepted(t *testing.T) {
+	f := setup(t)
+	requireOK(t, f.run("send", "--to", "0612345678,0698765432", "--message", "x", "--id", "s2"))
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	f.accept(tasks.Acceptance{
+		TaskID: "s2", SMSID: "Q1w2E3r4", Ref: "s2", Recipients: []string{"33612345678", "33698765432"},
+		Segments: 1, Encoding: "gsm", DateEnvoi: "24122026-18:30",
+		SendAt:     time.Date(2026, 12, 24, 18, 30, 0, 0, paris),
+		AcceptedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, paris),
+	})
+	r := f.run("status", "s2")
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, want := range []string{
+		"ID:           s2\n", "State:        pending\n",
+		"smsID:        Q1w2E3r4\n", "Segments:     1\n", "Encoding:     gsm\n", "date_envoi:   24122026-18:30\n",
+		"Accepted:     2026-12-01 10:00:00 CET\n",
+		"Recipients:   2\n  33612345678\n  33698765432\n",
+	} {
+		require.Contains(t, r.stdout, want)
+	}
+
+	// Only the ledger remembers a task whose retention ended.
+	f.accept(tasks.Acceptance{TaskID: "gone", SMSID: "Z9", Encoding: "unicode", Segments: 2})
+	r = f.run("status", "gone")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "State:        expired")
+	require.Contains(t, r.stdout, "smsID:        Z9\n")
+	require.Contains(t, r.stdout, "date_envoi:   none (sent at once)\n")
+	require.NotContains(t, r.stdout, "Attempts")
+}
+
+func TestStatusScheduled(t *testing.T) {
+	f := setup(t)
+	c := asynq.NewClient(f.srv.ConnOpt())
+	defer c.Close()
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	_, err := c.Enqueue(asynq.NewTask(tasks.TypeSend, []byte(`{}`)), asynq.TaskID("later"), asynq.ProcessAt(at), asynq.MaxRetry(4))
+	require.NoError(t, err)
+	r := f.run("status", "later")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "State:        scheduled\n")
+	require.Contains(t, r.stdout, "Attempts:     0 of 5\n")
+	require.Contains(t, r.stdout, "Next attempt: 2030-01-02 04:04:05 CET\n")
+}
+
+func TestStatusBatch(t *testing.T) {
+	f := setup(t)
+	f.setenv("BATCH_CHUNK", "2")
+	requireOK(t, f.run("batch", "--file", writeFile(t, "rows.csv", genRows(3)), "--id", "camp"))
+	r := f.run("status", "camp")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "Batch camp: 2 chunks\n\nID:           camp-1\nType:         sms:batch\nQueue:        low\n")
+	require.Contains(t, r.stdout, "\n\nID:           camp-2\n")
+
+	r = f.run("status", "camp-2")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NotContains(t, r.stdout, "Batch")
+}
+
+func TestCancelPending(t *testing.T) {
+	f := setup(t)
+	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "c1"))
+	requireOK(t, f.run("send", "--to", "0612345678", "--message", "y", "--id", "c2"))
+	r := f.run("cancel", "c1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, "c1: cancelled: "+string(tasks.CancelledInQueue)+"\n", r.stdout)
+	require.Empty(t, r.stderr)
+	require.Equal(t, "c2", f.only().ID, "c1 is gone, c2 stays")
+
+	requireFails(t, f.run("cancel", "c1"), 2, `no task with ID "c1"`)
+	requireFails(t, f.run("cancel", "unknown"), 2, `no task with ID "unknown"`)
+}
+
+func TestCancelBatch(t *testing.T) {
+	f := setup(t)
+	f.setenv("BATCH_CHUNK", "2")
+	requireOK(t, f.run("batch", "--file", writeFile(t, "rows.csv", genRows(5)), "--id", "camp"))
+	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "other"))
+	r := f.run("cancel", "camp")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, "camp-1: cancelled: "+string(tasks.CancelledInQueue)+"\n"+
+		"camp-2: cancelled: "+string(tasks.CancelledInQueue)+"\n"+
+		"camp-3: cancelled: "+string(tasks.CancelledInQueue)+"\n", r.stdout)
+	require.Equal(t, "other", f.only().ID)
+}
+
+func TestCancelRefused(t *testing.T) {
+	f := setup(t)
+	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "now"))
+	f.accept(tasks.Acceptance{TaskID: "now", SMSID: "A1", Encoding: "gsm", Segments: 1})
+	requireFails(t, f.run("cancel", "now"), 1, "now: cannot cancel:", "immediate", "A1")
+	require.Equal(t, "now", f.only().ID)
+
+	// sMsmode holds it, but there are no credentials to cancel it there.
+	f.accept(tasks.Acceptance{TaskID: "held", SMSID: "B2", Encoding: "gsm", Segments: 1,
+		DateEnvoi: "24122036-18:30", SendAt: time.Now().Add(24 * time.Hour)})
+	requireFails(t, f.run("cancel", "held"), 1, "cannot cancel:", "SMSMODE_ACCESS_TOKEN")
+}
+
+func TestCancelAtProvider(t *testing.T) {
+	f := setup(t)
+	fake := smsmodetest.NewServer()
+	t.Cleanup(fake.Close)
+	sendAt := time.Now().Add(2 * time.Hour).Truncate(time.Minute)
+	res, err := fake.Client().SendSMS(t.Context(), &smsmode.SMS{Numbers: []string{"33612345678"}, Message: "plus tard", SendAt: sendAt})
+	require.NoError(t, err)
+	requireOK(t, f.run("send", "--to", "0612345678", "--message", "plus tard", "--id", "held"))
+	f.accept(tasks.Acceptance{TaskID: "held", SMSID: res.SMSID, Encoding: "gsm", Segments: 1,
+		DateEnvoi: sendAt.In(fake.Location()).Format("02012006-15:04"), SendAt: sendAt})
+
+	f.setenv("SMSMODE_BASE_URL", fake.URL)
+	f.setenv("SMSMODE_ACCESS_TOKEN", smsmodetest.AccessToken)
+	r := f.run("cancel", "held")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, "held: cancelled: "+string(tasks.CancelledAtProvider)+"\n", r.stdout)
+	m, ok := fake.Message(res.SMSID)
+	require.True(t, !ok || m.Deleted, "deleteSMS.do reached the provider")
+	f.requireNothingEnqueued()
+}

@@ -1,0 +1,231 @@
+// Package config reads smsq's settings from the environment (see DESIGN.md,
+// "Configuration"). Both commands use it, so the variables mean the same
+// thing everywhere.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/kelseyhightower/envconfig"
+	"github.com/redis/go-redis/v9"
+)
+
+// Config holds every setting of DESIGN.md.
+type Config struct {
+	RedisURL string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
+
+	SmsmodeBaseURL     string        `envconfig:"SMSMODE_BASE_URL" default:"https://api.smsmode.com/http/1.6/"`
+	SmsmodeAccessToken string        `envconfig:"SMSMODE_ACCESS_TOKEN"`
+	SmsmodePseudo      string        `envconfig:"SMSMODE_PSEUDO"`
+	SmsmodePass        string        `envconfig:"SMSMODE_PASS"`
+	Timezone           Location      `envconfig:"SMSMODE_TIMEZONE" default:"Europe/Paris"`
+	DefaultRegion      string        `envconfig:"SMSMODE_DEFAULT_REGION" default:"FR"`
+	Rate               float64       `envconfig:"SMSMODE_RATE" default:"0"`
+	Timeout            time.Duration `envconfig:"SMSMODE_TIMEOUT" default:"15s"`
+
+	WorkerConcurrency int    `envconfig:"WORKER_CONCURRENCY" default:"20"`
+	WorkerQueues      Queues `envconfig:"WORKER_QUEUES" default:"critical=6,default=3,low=1,events=2"`
+	HTTPAddr          string `envconfig:"HTTP_ADDR" default:":8080"`
+
+	WebhookSecret    string `envconfig:"WEBHOOK_SECRET"`
+	WebhookPublicURL string `envconfig:"WEBHOOK_PUBLIC_URL"`
+
+	MonitoringUser     string `envconfig:"MONITORING_USER"`
+	MonitoringPassword string `envconfig:"MONITORING_PASSWORD"`
+
+	EventsForwardURL    string `envconfig:"EVENTS_FORWARD_URL"`
+	EventsSigningSecret string `envconfig:"EVENTS_SIGNING_SECRET"`
+
+	RetryBaseDelay  time.Duration `envconfig:"RETRY_BASE_DELAY" default:"5s"`
+	RetryMaxDelay   time.Duration `envconfig:"RETRY_MAX_DELAY" default:"10m"`
+	MaxRetry        int           `envconfig:"MAX_RETRY" default:"20"`
+	BatchChunk      int           `envconfig:"BATCH_CHUNK" default:"1000"`
+	TaskRetention   time.Duration `envconfig:"TASK_RETENTION" default:"24h"`
+	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
+}
+
+// secretVars never have their values printed, even in a parse error.
+var secretVars = map[string]bool{
+	"SMSMODE_ACCESS_TOKEN": true, "SMSMODE_PASS": true, "WEBHOOK_SECRET": true,
+	"MONITORING_PASSWORD": true, "EVENTS_SIGNING_SECRET": true, "REDIS_URL": true,
+}
+
+// Load reads the environment. Its errors are one line naming the variable.
+func Load() (*Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			if secretVars[pe.KeyName] {
+				return nil, fmt.Errorf("config: %s is malformed", pe.KeyName)
+			}
+			return nil, fmt.Errorf("config: %s=%q is malformed: %v", pe.KeyName, pe.Value, causeOf(pe.Err))
+		}
+		return nil, fmt.Errorf("config: %v", err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func causeOf(err error) string {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		return "not a number"
+	}
+	return err.Error()
+}
+
+func (c *Config) validate() error {
+	if _, err := c.RedisConnOpt(); err != nil {
+		return err
+	}
+	u, err := url.Parse(c.SmsmodeBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: SMSMODE_BASE_URL=%q is not an http(s) URL", c.SmsmodeBaseURL)
+	}
+	if len(c.DefaultRegion) != 2 {
+		return fmt.Errorf("config: SMSMODE_DEFAULT_REGION=%q is not a two-letter region such as FR", c.DefaultRegion)
+	}
+	c.DefaultRegion = strings.ToUpper(c.DefaultRegion)
+	switch {
+	case c.Rate < 0:
+		return fmt.Errorf("config: SMSMODE_RATE=%v must be 0 (no limit) or positive", c.Rate)
+	case c.Timeout <= 0:
+		return fmt.Errorf("config: SMSMODE_TIMEOUT=%v must be positive", c.Timeout)
+	case c.WorkerConcurrency < 1:
+		return fmt.Errorf("config: WORKER_CONCURRENCY=%d must be at least 1", c.WorkerConcurrency)
+	case c.RetryBaseDelay <= 0 || c.RetryMaxDelay < c.RetryBaseDelay:
+		return fmt.Errorf("config: RETRY_BASE_DELAY=%v and RETRY_MAX_DELAY=%v must be positive with base <= max", c.RetryBaseDelay, c.RetryMaxDelay)
+	case c.MaxRetry < 0:
+		return fmt.Errorf("config: MAX_RETRY=%d must not be negative", c.MaxRetry)
+	case c.BatchChunk < 1:
+		return fmt.Errorf("config: BATCH_CHUNK=%d must be at least 1", c.BatchChunk)
+	case c.TaskRetention < 0:
+		return fmt.Errorf("config: TASK_RETENTION=%v must not be negative", c.TaskRetention)
+	case c.ShutdownTimeout <= 0:
+		return fmt.Errorf("config: SHUTDOWN_TIMEOUT=%v must be positive", c.ShutdownTimeout)
+	}
+	if c.WebhookPublicURL != "" {
+		u, err := url.Parse(c.WebhookPublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: WEBHOOK_PUBLIC_URL=%q is not an http(s) URL", c.WebhookPublicURL)
+		}
+	}
+	if c.EventsForwardURL != "" {
+		u, err := url.Parse(c.EventsForwardURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: EVENTS_FORWARD_URL is not an http(s) URL")
+		}
+	}
+	if c.MonitoringUser != "" && c.MonitoringPassword == "" {
+		return errors.New("config: MONITORING_USER is set but MONITORING_PASSWORD is empty (the web UI stays off without a password)")
+	}
+	return nil
+}
+
+// RequireProvider reports a missing sMsmode credential: the worker cannot run without one.
+func (c *Config) RequireProvider() error {
+	if c.SmsmodeAccessToken == "" && (c.SmsmodePseudo == "" || c.SmsmodePass == "") {
+		return errors.New("config: SMSMODE_ACCESS_TOKEN is required (or SMSMODE_PSEUDO and SMSMODE_PASS)")
+	}
+	return nil
+}
+
+// RedisConnOpt parses REDIS_URL (redis://, rediss://, redis-socket://, redis-sentinel://).
+func (c *Config) RedisConnOpt() (asynq.RedisConnOpt, error) {
+	opt, err := asynq.ParseRedisURI(c.RedisURL)
+	if err != nil {
+		// The URL may hold a password: name the variable, not the value.
+		return nil, errors.New("config: REDIS_URL is malformed: want redis://, rediss://, redis-socket:// or redis-sentinel://")
+	}
+	return opt, nil
+}
+
+// RedisClient returns a go-redis client for REDIS_URL (the same server asynq uses).
+func (c *Config) RedisClient() (redis.UniversalClient, error) {
+	opt, err := c.RedisConnOpt()
+	if err != nil {
+		return nil, err
+	}
+	return opt.MakeRedisClient().(redis.UniversalClient), nil
+}
+
+// LogValue keeps secrets out of logs when the configuration is logged.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("smsmode_base_url", c.SmsmodeBaseURL),
+		slog.Bool("smsmode_token_set", c.SmsmodeAccessToken != ""),
+		slog.String("timezone", c.Timezone.String()),
+		slog.String("region", c.DefaultRegion),
+		slog.Float64("rate", c.Rate),
+		slog.Int("concurrency", c.WorkerConcurrency),
+		slog.String("queues", c.WorkerQueues.String()),
+		slog.String("http_addr", c.HTTPAddr),
+		slog.Bool("webhooks", c.WebhookSecret != ""),
+		slog.Bool("monitoring", c.MonitoringPassword != ""),
+		slog.Bool("events_forward", c.EventsForwardURL != ""),
+	)
+}
+
+// Location is a *time.Location read from an IANA zone name.
+type Location struct{ *time.Location }
+
+// Decode implements envconfig.Decoder.
+func (l *Location) Decode(v string) error {
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		return fmt.Errorf("unknown time zone")
+	}
+	l.Location = loc
+	return nil
+}
+
+// Queues maps queue names to priority weights ("critical=6,default=3").
+type Queues map[string]int
+
+// Decode implements envconfig.Decoder.
+func (q *Queues) Decode(v string) error {
+	m := Queues{}
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, weight, ok := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		w, err := strconv.Atoi(strings.TrimSpace(weight))
+		if !ok || name == "" || err != nil || w < 1 {
+			return fmt.Errorf("want name=weight pairs with weights >= 1, got %q", part)
+		}
+		m[name] = w
+	}
+	if len(m) == 0 {
+		return errors.New("no queue")
+	}
+	*q = m
+	return nil
+}
+
+// String renders the queues in a stable order.
+func (q Queues) String() string {
+	names := make([]string, 0, len(q))
+	for n := range q {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%d", n, q[n])
+	}
+	return strings.Join(parts, ",")
+}

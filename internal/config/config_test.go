@@ -1,0 +1,42 @@
+package config_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smsq/smsq/internal/config"
+)
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load()
+	require.NoError(t, err)
+	require.Equal(t, "Europe/Paris", c.Timezone.String())
+	require.Equal(t, config.Queues{"critical": 6, "default": 3, "low": 1, "events": 2}, c.WorkerQueues)
+	require.Equal(t, 15*time.Second, c.Timeout)
+	require.Equal(t, 1000, c.BatchChunk)
+	require.Equal(t, 20, c.MaxRetry)
+	require.Error(t, c.RequireProvider())
+}
+
+func TestMalformedNamesTheVariable(t *testing.T) {
+	for _, tc := range []struct{ key, value, want string }{
+		{"WORKER_CONCURRENCY", "abc", "WORKER_CONCURRENCY"},
+		{"WORKER_QUEUES", "critical", "WORKER_QUEUES"},
+		{"SMSMODE_TIMEZONE", "Mars/Olympus", "SMSMODE_TIMEZONE"},
+		{"SMSMODE_TIMEOUT", "soon", "SMSMODE_TIMEOUT"},
+		{"REDIS_URL", "mysql://u:hunter2@x", "REDIS_URL"},
+		{"SMSMODE_BASE_URL", "ftp://x", "SMSMODE_BASE_URL"},
+		{"BATCH_CHUNK", "0", "BATCH_CHUNK"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			t.Setenv(tc.key, tc.value)
+			_, err := config.Load()
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tc.want)
+			require.NotContains(t, err.Error(), "\n")
+			require.NotContains(t, err.Error(), "hunter2", "a secret must not reach the error")
+		})
+	}
+}

@@ -1,0 +1,249 @@
+// Package redistest starts private redis-server processes for tests.
+//
+// Every server gets its own data directory and a unix socket (or a loopback
+// port), so tests can stop, kill and restart it without touching any Redis
+// they did not start. The binary is redis-server from PATH, or $REDIS_SERVER.
+package redistest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a redis-server process owned by one test.
+type Server struct {
+	t      testing.TB
+	dir    string
+	socket string // unix socket path, or "" in TCP mode
+	port   int    // TCP port, or 0 in socket mode
+	args   []string
+
+	mu  sync.Mutex
+	cmd *exec.Cmd
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	tcp  bool
+	args []string
+}
+
+// WithTCP listens on a free loopback port instead of a unix socket (needed
+// when another process must reach the server by host:port, e.g. sentinels).
+func WithTCP() Option { return func(c *config) { c.tcp = true } }
+
+// WithAOF turns on append-only persistence with fsync on every write, so a
+// restart keeps every acknowledged write.
+func WithAOF() Option {
+	return func(c *config) { c.args = append(c.args, "--appendonly", "yes", "--appendfsync", "always") }
+}
+
+// WithArgs passes extra redis-server arguments (e.g. "--maxmemory", "2mb").
+func WithArgs(args ...string) Option { return func(c *config) { c.args = append(c.args, args...) } }
+
+// Start starts a redis-server for t and stops it when t ends.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	bin := os.Getenv("REDIS_SERVER")
+	if bin == "" {
+		bin = "redis-server"
+	}
+	if _, err := exec.LookPath(bin); err != nil {
+		t.Fatalf("redistest: %s not found (install Debian's redis-server package or set REDIS_SERVER): %v", bin, err)
+	}
+	// Unix socket paths are limited to ~100 bytes: t.TempDir() can be longer.
+	dir, err := os.MkdirTemp("", "smsq-redis-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, dir: dir}
+	s.args = []string{"--dir", dir, "--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log")}
+	if c.tcp {
+		s.port = freePort(t)
+		s.args = append(s.args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1")
+	} else {
+		s.socket = filepath.Join(dir, "redis.sock")
+		s.args = append(s.args, "--port", "0", "--unixsocket", s.socket, "--unixsocketperm", "700")
+	}
+	s.args = append(s.args, c.args...) // later arguments win, so options override the defaults
+	s.Restart()
+	t.Cleanup(func() {
+		s.Kill()
+		os.RemoveAll(dir)
+	})
+	return s
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Network returns "unix" or "tcp".
+func (s *Server) Network() string {
+	if s.socket != "" {
+		return "unix"
+	}
+	return "tcp"
+}
+
+// Addr returns the socket path or host:port.
+func (s *Server) Addr() string {
+	if s.socket != "" {
+		return s.socket
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+}
+
+// Port returns the TCP port (0 in socket mode).
+func (s *Server) Port() int { return s.port }
+
+// Dir returns the server's data directory.
+func (s *Server) Dir() string { return s.dir }
+
+// URL returns a REDIS_URL for this server: redis-socket:// or redis://.
+func (s *Server) URL() string {
+	if s.socket != "" {
+		return "redis-socket://" + s.socket
+	}
+	return "redis://" + s.Addr() + "/0"
+}
+
+// ConnOpt returns the asynq connection option for this server.
+func (s *Server) ConnOpt() asynq.RedisClientOpt {
+	return asynq.RedisClientOpt{Network: s.Network(), Addr: s.Addr()}
+}
+
+// Client returns a new go-redis client, closed when the test ends.
+func (s *Server) Client() *redis.Client {
+	c := redis.NewClient(&redis.Options{Network: s.Network(), Addr: s.Addr()})
+	s.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Restart starts the process again after Stop or Kill (a no-op while running)
+// and waits until it answers PING.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return
+	}
+	cmd := exec.Command(binary(), s.args...)
+	cmd.Dir = s.dir
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("redistest: start redis-server: %v", err)
+	}
+	s.cmd = cmd
+	go cmd.Wait() //nolint:errcheck // reaps the process; exit status is irrelevant
+	if err := s.waitReady(15 * time.Second); err != nil {
+		s.t.Fatalf("redistest: redis-server did not become ready: %v\n%s", err, s.logTail())
+	}
+}
+
+func binary() string {
+	if b := os.Getenv("REDIS_SERVER"); b != "" {
+		return b
+	}
+	return "redis-server"
+}
+
+func (s *Server) waitReady(d time.Duration) error {
+	c := redis.NewClient(&redis.Options{Network: s.Network(), Addr: s.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer c.Close()
+	deadline := time.Now().Add(d)
+	var err error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		err = c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		// Loading an AOF answers LOADING; keep polling.
+		time.Sleep(10 * time.Millisecond)
+	}
+	return err
+}
+
+// Stop shuts the server down cleanly (SHUTDOWN, which persists when AOF is on).
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	c := redis.NewClient(&redis.Options{Network: s.Network(), Addr: s.Addr()})
+	_ = c.Shutdown(context.Background()).Err() // the connection drops: an error is expected
+	c.Close()
+	s.waitExit()
+}
+
+// Kill kills the server with SIGKILL.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	s.waitExit()
+}
+
+func (s *Server) waitExit() {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if s.cmd.Process.Signal(syscallZero) != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s.socket != "" {
+		os.Remove(s.socket)
+	}
+	s.cmd = nil
+}
+
+func (s *Server) logTail() string {
+	f, err := os.Open(filepath.Join(s.dir, "redis.log"))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > 20 {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// String describes the server for test logs.
+func (s *Server) String() string { return fmt.Sprintf("redis-server at %s", s.Addr()) }

@@ -1,0 +1,161 @@
+package smsmode
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"mime/multipart"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// BatchRow is one line of the batch CSV file.
+type BatchRow struct {
+	Number    string // numero
+	Message   string // GSM-table characters only (the batch has no unicode class)
+	Sender    string // emetteur; empty uses the request's Sender or the account default
+	RefClient string // refClient column (documented from the 3.1 edition)
+}
+
+// Batch is a sendSMSBatch.do request: a multipart upload of an ISO-8859-15
+// CSV in part "fichier".
+type Batch struct {
+	Rows            []BatchRow
+	Class           Class // ClassPro or ClassReply
+	SendAt          time.Time
+	RefClient       string
+	Sender          string
+	MaxParts        int
+	NotificationURL string
+}
+
+// batchFileName is the uploaded file's name; the provider ignores it.
+const batchFileName = "batch.csv"
+
+// batchCSV renders the rows as the provider's file: header
+// "numero,message,emetteur,refClient", ISO-8859-15, fields quoted where
+// needed. A row that cannot be encoded is refused by its 1-based number.
+func batchCSV(b *Batch) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	// LF, not CRLF: csv.Writer's UseCRLF would also turn a newline inside a
+	// message into CR LF, adding a character to the SMS.
+	_ = w.Write([]string{"numero", "message", "emetteur", "refClient"})
+	for i, r := range b.Rows {
+		row := i + 1
+		num, err := checkNumber("numero", -1, r.Number)
+		if err != nil {
+			var re *RequestError
+			if errors.As(err, &re) {
+				re.Row = row
+			}
+			return nil, err
+		}
+		msg, err := encodeMessage("message", row, r.Message, b.Class)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkLength("message", row, r.Message, b.Class, StopNone, b.MaxParts); err != nil {
+			return nil, err
+		}
+		if err := ValidateSender(r.Sender, b.Class); err != nil {
+			err.(*RequestError).Row = row
+			return nil, err
+		}
+		if err := ValidateRefClient(r.RefClient); err != nil {
+			err.(*RequestError).Row = row
+			return nil, err
+		}
+		ref, err := wireValue("refClient", r.RefClient, false)
+		if err != nil {
+			err.(*RequestError).Row = row
+			return nil, err
+		}
+		// Sender is printable ASCII once validated: no encoding needed.
+		_ = w.Write([]string{num, msg, r.Sender, ref})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return nil, &RequestError{Field: "fichier", Reason: err.Error(), Err: err}
+	}
+	return buf.Bytes(), nil
+}
+
+// SendBatch calls sendSMSBatch.do: the rows go in a CSV file (part
+// "fichier", ISO-8859-15), the other parameters and the credentials in
+// multipart form fields. The result's SMSID is the campagneID.
+func (c *Client) SendBatch(ctx context.Context, b *Batch) (*SendResult, error) {
+	if b == nil {
+		return nil, &RequestError{Field: "fichier", Reason: "nil request"}
+	}
+	if len(b.Rows) == 0 {
+		return nil, &RequestError{Field: "fichier", Reason: "no rows"}
+	}
+	if err := checkClass(b.Class, false); err != nil {
+		return nil, err
+	}
+	if err := checkMaxParts(b.MaxParts); err != nil {
+		return nil, err
+	}
+	if err := ValidateSender(b.Sender, b.Class); err != nil {
+		return nil, err
+	}
+	if err := ValidateRefClient(b.RefClient); err != nil {
+		return nil, err
+	}
+	file, err := batchCSV(b)
+	if err != nil {
+		return nil, err
+	}
+
+	p := url.Values{}
+	wt := &wireText{params: p}
+	wt.set("refClient", b.RefClient)
+	wt.set("emetteur", b.Sender)
+	wt.set("notification_url", b.NotificationURL)
+	if wt.err != nil {
+		return nil, wt.err
+	}
+	if b.Class != 0 {
+		p.Set("classe_msg", strconv.Itoa(int(b.Class)))
+	}
+	if !b.SendAt.IsZero() {
+		p.Set("date_envoi", c.FormatSendDate(b.SendAt))
+	}
+	if b.MaxParts > 0 {
+		p.Set("nbr_msg", strconv.Itoa(b.MaxParts))
+	}
+	c.addAuth(p)
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, k := range sortedKeys(p) {
+		if err := mw.WriteField(k, p.Get(k)); err != nil {
+			return nil, err
+		}
+	}
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", `form-data; name="fichier"; filename="`+batchFileName+`"`)
+	h.Set("Content-Type", "text/csv")
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := part.Write(file); err != nil {
+		return nil, err
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+
+	u := c.base.ResolveReference(&url.URL{Path: epSendBatch})
+	a, err := c.do(ctx, epSendBatch, u, mw.FormDataContentType(), body.Bytes())
+	if err != nil {
+		return nil, c.redactErr(err)
+	}
+	res, err := parseSendResponse(epSendBatch, a.body)
+	return res, c.redactErr(err)
+}

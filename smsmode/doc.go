@@ -1,0 +1,65 @@
+// Package smsmode is a client for sMsmode's HTTP API 1.6 (reference: "API
+// HTTP" 2.7, with the facts of the later 3.x editions): sending SMS, unicode
+// SMS, voice messages and CSV batches, delivery reports and statuses, the
+// sent-SMS and reply lists, balance, sub-accounts, credit transfers,
+// contacts, access-token creation, and the parsing of the provider's two
+// callbacks.
+//
+// # Authentication
+//
+// A Config carries either an AccessToken (preferred; the only scheme of the
+// 3.x editions) or the older Pseudo and Pass. Credentials always travel in
+// the POST body, never in a URL, because URLs end up in proxy and server
+// logs. Config, Client, SubAccount and Authorisation redact their secrets
+// when printed or logged (fmt, log/slog), and error strings never contain
+// them: a response snippet placed in an error is scrubbed first.
+//
+// # Wire format
+//
+// Every endpoint is called with POST and an
+// application/x-www-form-urlencoded body (the provider reads the query string
+// and the body alike, and only POST lifts the 300-recipient limit), except
+// sendSMSBatch.do, which is a multipart/form-data upload with the CSV in the
+// part "fichier". createAuthorisation.do lives under /http/2.0/, derived from
+// BaseURL, and answers JSON.
+//
+// The API's charset is ISO-8859-15. A message of a class other than
+// ClassUnicode must hold only characters of the GSM table of the reference;
+// it is sent as ISO-8859-15 bytes (é as %E9, € as %A4). Any other character
+// is refused with a *RequestError before sending, because the provider would
+// silently replace it with "?". A ClassUnicode (classe_msg=9) message is sent
+// as UTF-8. The other free-text parameters (refClient, groupe, contact
+// fields, voice title …) follow the request's charset: ISO-8859-15, refused
+// when a character has no encoding, or UTF-8 in a classe_msg=9 request. A
+// message longer than nbr_msg parts (default 5) is refused too: the provider
+// would cut it.
+//
+// Responses are plain text "code | description [| id]" and list formats,
+// read in UTF-8 or, when the Content-Type says so or the bytes are not
+// UTF-8, ISO-8859-15. Dates carry no zone on the wire; the client reads and
+// writes them in Config.Location, Europe/Paris by default (the tz database
+// is embedded so that this holds on any host).
+//
+// # Errors
+//
+// Every failure is one of these types, and the helpers classify them for a
+// retry policy (they see through wrapping):
+//
+//   - *Error: the provider answered a non-zero code. 50 is temporary, 31 is
+//     internal (retry a few times), all others (32 authentication, 33
+//     credit, 35 parameters, 41 login, 61 not found, unknown codes) are
+//     permanent.
+//   - *HTTPError: a non-2xx status. 5xx, 429 and 408 are temporary (with
+//     RetryAfter when given), others permanent.
+//   - *TransportError: no complete answer (dial, TLS, timeout, reset, EOF).
+//     Temporary. Ambiguous when the request had been fully written: the
+//     provider may have accepted a send whose answer was lost.
+//   - *ProtocolError: an answer that is not the documented format. Permanent;
+//     ambiguous on a send endpoint.
+//   - *RequestError: refused before sending. Permanent.
+//   - *CallbackError: a malformed callback. Permanent.
+//
+// IsTemporary, IsInternal, IsPermanent and IsAmbiguous implement that table.
+// A send error for which IsAmbiguous is true must not be retried blindly:
+// the message may already be on its way.
+package smsmode

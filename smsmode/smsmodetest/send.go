@@ -1,0 +1,455 @@
+package smsmodetest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/smsq/smsq/smsmode"
+	"github.com/smsq/smsq/smsmode/text"
+)
+
+// Limits of the reference.
+const (
+	maxGETRecipients = 300 // "Limité à 300 destinataires en HTTP GET"
+	maxSender        = 11  // emetteur
+	maxRefClient     = 40  // refClient (3.4+)
+	maxVoiceLength   = 160 // voice message
+	defaultMaxParts  = 5   // nbr_msg
+	maxUnicodeParts  = 5   // "Un maximum de 5 SMS peut être concaténé"
+	stopLimit        = 149 // stop=1 adds the mention up to this many characters
+)
+
+// stopMention is appended by the stop parameter: "STOP" and the shortcode.
+const stopMention = " STOP " + ShortCode
+
+// voiceLanguages are the values of language (3.1+).
+var voiceLanguages = map[string]bool{"fr-FR": true, "en-GB": true, "de-DE": true, "es-ES": true}
+
+// sendOpts are the parameters shared by sendSMS.do and sendSMSBatch.do.
+type sendOpts struct {
+	class           int
+	sendAt          time.Time
+	maxParts        int
+	stop            int
+	sender          string
+	ref             string
+	notificationURL string
+	replyURL        string
+}
+
+// parseSendOpts validates the optional send parameters; batch is stricter
+// (no unicode) and ignores what the batch section does not list.
+func (c *call) parseSendOpts(batch bool) (o sendOpts, ok bool) {
+	switch c.get("classe_msg") {
+	case "", "2":
+		o.class = 2
+	case "4":
+		o.class = 4
+	case "9":
+		if batch { // the batch file is ISO-8859-15: it cannot carry unicode
+			return o, false
+		}
+		o.class = 9
+	default:
+		return o, false
+	}
+	if o.sendAt, ok = parseDate(c.get("date_envoi"), c.s.loc); !ok {
+		return o, false
+	}
+	if o.maxParts, ok = parseInt(c.get("nbr_msg"), defaultMaxParts); !ok || o.maxParts < 1 {
+		return o, false
+	}
+	if !batch {
+		switch c.get("stop") {
+		case "", "0":
+		case "1":
+			o.stop = 1
+		case "2":
+			o.stop = 2
+		default:
+			return o, false
+		}
+		o.replyURL = c.get("notification_url_reponse")
+	}
+	o.sender = c.get("emetteur")
+	if o.sender != "" && !validSender(o.sender, o.class) {
+		return o, false
+	}
+	o.ref = decodeLoose(c.get("refClient"))
+	if utf8.RuneCountInString(o.ref) > maxRefClient {
+		return o, false
+	}
+	o.notificationURL = c.get("notification_url")
+	return o, true
+}
+
+// validSender applies the reference's emetteur rules: at most 11
+// characters, no accent, no space, not a phone number, not with classe_msg=4.
+func validSender(s string, class int) bool {
+	if class == 4 || len(s) > maxSender {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b <= ' ' || b >= 0x7f { // space, control or non-ASCII (accent)
+			return false
+		}
+		if b >= '0' && b <= '9' {
+			digits++
+		}
+	}
+	phone := strings.TrimPrefix(s, "+")
+	return digits != len(phone)
+}
+
+// newMessage builds a message from its raw bytes under o, applying the
+// character table, nbr_msg and the STOP mention.
+func newMessage(endpoint string, raw string, o sendOpts) *message {
+	m := &message{Message: Message{
+		Endpoint:        endpoint,
+		Raw:             []byte(raw),
+		Class:           o.class,
+		Unicode:         o.class == 9,
+		Sender:          o.sender,
+		RefClient:       o.ref,
+		SendAt:          o.sendAt,
+		MaxParts:        o.maxParts,
+		Stop:            o.stop,
+		NotificationURL: o.notificationURL,
+		ReplyURL:        o.replyURL,
+	}}
+	var shown string
+	if m.Unicode {
+		shown = strings.ToValidUTF8(raw, "\uFFFD")
+	} else {
+		shown = decodeGSM(raw)
+	}
+	m.Text, m.Segments, m.Truncated = compose(shown, m.Unicode, o.stop, o.maxParts)
+	return m
+}
+
+// compose returns the text as sent (cut to fit maxParts, STOP mention
+// appended) and its segments. The cut keeps the longest prefix that fits
+// with its mention, which is what a client checking
+// text.Message.Check(stop, maxParts) expects never to happen.
+func compose(s string, unicode bool, stop, maxParts int) (shown string, segments int, truncated bool) {
+	mode := text.ForceGSM
+	if unicode {
+		mode = text.ForceUnicode
+		maxParts = min(maxParts, maxUnicodeParts)
+	}
+	withStop := func(p string) string {
+		if stopAdded(p, stop) {
+			return p + stopMention
+		}
+		return p
+	}
+	segs := func(p string) int { return countSegments(withStop(p), mode) }
+	if n := segs(s); n <= maxParts {
+		return withStop(s), n, false
+	}
+	runes := []rune(s)
+	fits := func(k int) bool { return segs(string(runes[:k])) <= maxParts }
+	// The mention of stop=1 disappears past stopLimit characters, so the
+	// predicate is monotonic on each side of that boundary only.
+	lo, hi := 0, len(runes)
+	if stop == 1 && len(runes) > stopLimit {
+		if fits(stopLimit + 1) {
+			lo = stopLimit + 1
+		} else {
+			hi = stopLimit
+		}
+	}
+	for lo < hi { // largest k in [lo, hi] with fits(k); fits(lo) holds
+		mid := lo + (hi-lo+1)/2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	p := string(runes[:lo])
+	return withStop(p), segs(p), true
+}
+
+// stopAdded applies the reference's STOP rule: stop=2 always adds the
+// mention, stop=1 only to a text of at most 149 characters.
+func stopAdded(s string, stop int) bool {
+	return stop == 2 || stop == 1 && utf8.RuneCountInString(s) <= stopLimit
+}
+
+// countSegments counts the segments the provider bills for s, with the
+// counting rules of smsmode/text.
+func countSegments(s string, mode text.Mode) int {
+	m, err := text.Prepare(s, mode)
+	if err != nil {
+		// Only possible if smsmode/text's GSM table lacked a character of
+		// the reference's table: bill it as text would send it.
+		m, _ = text.Prepare(s, text.Auto)
+	}
+	return m.Segments
+}
+
+// sendSMS is sendSMS.do, unicode included (classe_msg=9).
+func (c *call) sendSMS() answer {
+	if !c.authenticated() {
+		return c.fail(smsmode.CodeAuthentication)
+	}
+	raw := c.get("message")
+	numero, groupe := c.get("numero"), c.get("groupe")
+	if raw == "" || (numero == "") == (groupe == "") {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	var numbers []string
+	if numero != "" {
+		entries := splitList(numero)
+		if c.method == http.MethodGet && len(entries) > maxGETRecipients {
+			return c.fail(smsmode.CodeInvalidParameter)
+		}
+		var ok bool
+		if numbers, ok = normalizeNumbers(entries); !ok || len(numbers) == 0 {
+			return c.fail(smsmode.CodeInvalidParameter)
+		}
+	}
+	o, ok := c.parseSendOpts(false)
+	if !ok {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	m := newMessage(c.ep.name, raw, o)
+
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if groupe != "" {
+		members := s.groups[groupe]
+		if len(members) == 0 {
+			return c.fail(smsmode.CodeInvalidParameter)
+		}
+		numbers = append([]string(nil), members...)
+		m.Group = groupe
+	}
+	m.Numbers = numbers
+	if code, ok := s.failNumberLocked(numbers); ok {
+		return c.fail(code)
+	}
+	m.Cost = float64(m.Segments * len(numbers))
+	if m.Cost > s.credit {
+		return c.fail(smsmode.CodeInsufficientCredit)
+	}
+	s.credit -= m.Cost
+	s.acceptLocked([]*message{m}, "", c.now)
+	return c.done(m.SMSID)
+}
+
+// sendVoice is sendVoiceMessage.do. A voice message is one call per
+// recipient, billed one credit each (the reference gives no price).
+func (c *call) sendVoice() answer {
+	if !c.authenticated() {
+		return c.fail(smsmode.CodeAuthentication)
+	}
+	raw, numero := c.get("message"), c.get("numero")
+	if raw == "" || numero == "" {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	entries := splitList(numero)
+	if c.method == http.MethodGet && len(entries) > maxGETRecipients {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	numbers, ok := normalizeNumbers(entries)
+	if !ok || len(numbers) == 0 {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	msg := decodeLoose(raw)
+	lang := c.get("language")
+	sendAt, ok := parseDate(c.get("date_envoi"), c.s.loc)
+	if !ok || utf8.RuneCountInString(msg) > maxVoiceLength || (lang != "" && !voiceLanguages[lang]) {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	m := &message{Message: Message{
+		Endpoint: c.ep.name,
+		Numbers:  numbers,
+		Text:     msg,
+		Raw:      []byte(raw),
+		Class:    2,
+		Title:    decodeLoose(c.get("title")),
+		Language: lang,
+		SendAt:   sendAt,
+		MaxParts: 1,
+		Segments: 1,
+		Cost:     float64(len(numbers)),
+	}}
+
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if code, ok := s.failNumberLocked(numbers); ok {
+		return c.fail(code)
+	}
+	if m.Cost > s.credit {
+		return c.fail(smsmode.CodeInsufficientCredit)
+	}
+	s.credit -= m.Cost
+	s.acceptLocked([]*message{m}, "", c.now)
+	return c.done(m.SMSID)
+}
+
+// sendBatch is sendSMSBatch.do: a multipart upload whose "fichier" part is
+// an ISO-8859-15 CSV file numero,message,emetteur[,refClient]. Every row
+// becomes a message of one campaign; the file is accepted or refused whole.
+func (c *call) sendBatch() answer {
+	if !c.authenticated() {
+		return c.fail(smsmode.CodeAuthentication)
+	}
+	o, ok := c.parseSendOpts(true)
+	if !ok || len(c.fichier) == 0 {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	rows, ok := parseBatch(c.fichier)
+	if !ok {
+		return c.fail(smsmode.CodeInvalidParameter)
+	}
+	msgs := make([]*message, 0, len(rows))
+	var numbers []string
+	cost := 0.0
+	for _, r := range rows {
+		n, ok := normalizeNumber(r.number)
+		if !ok || r.message == "" {
+			return c.fail(smsmode.CodeInvalidParameter)
+		}
+		ro := o
+		if r.sender != "" {
+			if !validSender(r.sender, o.class) {
+				return c.fail(smsmode.CodeInvalidParameter)
+			}
+			ro.sender = r.sender
+		}
+		if r.ref != "" {
+			if utf8.RuneCountInString(r.ref) > maxRefClient {
+				return c.fail(smsmode.CodeInvalidParameter)
+			}
+			ro.ref = r.ref
+		}
+		m := newMessage(c.ep.name, r.message, ro)
+		m.Numbers = []string{n}
+		m.Cost = float64(m.Segments)
+		cost += m.Cost
+		msgs = append(msgs, m)
+		numbers = append(numbers, n)
+	}
+
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if code, ok := s.failNumberLocked(numbers); ok {
+		return c.fail(code)
+	}
+	if cost > s.credit {
+		return c.fail(smsmode.CodeInsufficientCredit)
+	}
+	s.credit -= cost
+	campaign := s.newIDLocked()
+	s.acceptLocked(msgs, campaign, c.now)
+	return c.done(campaign)
+}
+
+// batchRow is one CSV row; message keeps the file's ISO-8859-15 bytes.
+type batchRow struct {
+	number, message, sender, ref string
+}
+
+// parseBatch reads the batch file: ISO-8859-15, comma-separated, fields
+// quoted or not, an optional header row (first field "numero"), 2 to 4
+// columns. An empty file or a malformed row refuses the batch.
+func parseBatch(file []byte) ([]batchRow, bool) {
+	// Decode first so that csv sees valid UTF-8; ISO-8859-15 round-trips,
+	// so each message's bytes are restored exactly below.
+	r := csv.NewReader(strings.NewReader(decodeISO(string(bytes.TrimPrefix(file, []byte("\xef\xbb\xbf"))))))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.TrimLeadingSpace = true
+	recs, err := r.ReadAll()
+	if err != nil {
+		return nil, false
+	}
+	rows := make([]batchRow, 0, len(recs))
+	for i, rec := range recs {
+		if i == 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "numero") {
+			continue
+		}
+		if len(rec) < 2 || len(rec) > 4 {
+			return nil, false
+		}
+		row := batchRow{number: strings.TrimSpace(rec[0]), message: string(encodeISO(rec[1]))}
+		if len(rec) > 2 {
+			row.sender = strings.TrimSpace(rec[2])
+		}
+		if len(rec) > 3 {
+			row.ref = rec[3]
+		}
+		rows = append(rows, row)
+	}
+	return rows, len(rows) > 0
+}
+
+// idChars are the characters of smsID, campagneID and responseID, opaque
+// 12-character strings like the reference's "S7EpYZ5kmS87".
+const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// newIDLocked returns an ID no message or campaign has.
+func (s *Server) newIDLocked() string {
+	for {
+		var b [12]byte
+		for i := range b {
+			b[i] = idChars[rand.IntN(len(idChars))]
+		}
+		id := string(b[:])
+		if _, dup := s.byID[id]; !dup && s.campaigns[id] == nil {
+			return id
+		}
+	}
+}
+
+// acceptLocked records accepted messages (one campaign when campaign is not
+// empty) and starts their automatic reports.
+func (s *Server) acceptLocked(ms []*message, campaign string, now time.Time) {
+	for _, m := range ms {
+		m.SMSID = s.newIDLocked()
+		m.CampaignID = campaign
+		m.cbID = m.SMSID
+		if campaign != "" {
+			// Callbacks and responseList carry the ID the send returned.
+			m.cbID = campaign
+		}
+		m.AcceptedAt = now
+		m.scheduled = m.SendAt.After(now)
+		st := smsmode.StatusSent
+		if m.scheduled {
+			st = smsmode.StatusScheduled
+		}
+		m.Statuses = make(map[string]smsmode.Status, len(m.Numbers))
+		for _, n := range m.Numbers {
+			m.Statuses[n] = st
+		}
+		s.msgs = append(s.msgs, m)
+		s.byID[m.SMSID] = m
+	}
+	if campaign != "" {
+		s.campaigns[campaign] = ms
+	}
+	s.startReportsLocked(ms, now)
+	for s.msgLimit > 0 && len(s.msgs) > s.msgLimit {
+		old := s.msgs[0]
+		delete(s.byID, old.SMSID)
+		if old.CampaignID != "" {
+			delete(s.campaigns, old.CampaignID)
+		}
+		s.msgs[0] = nil // let the collector have it before append reallocates
+		s.msgs = s.msgs[1:]
+	}
+}

@@ -1,0 +1,177 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Acceptance is the ledger's record of a send the provider accepted.
+type Acceptance struct {
+	TaskID     string    `json:"task_id"`
+	Type       string    `json:"type"`
+	SMSID      string    `json:"sms_id"`
+	Ref        string    `json:"ref,omitempty"`
+	Recipients []string  `json:"recipients,omitempty"` // for status and cancel by number; empty for groups
+	Segments   int       `json:"segments"`
+	Encoding   string    `json:"encoding"`
+	DateEnvoi  string    `json:"date_envoi"`
+	SendAt     time.Time `json:"send_at,omitzero"` // the instant date_envoi stands for; zero: sent at once
+	AcceptedAt time.Time `json:"accepted_at"`
+	Reconciled bool      `json:"reconciled,omitempty"` // found in smsList after an ambiguous attempt
+}
+
+// Result returns the task result DESIGN.md specifies.
+func (a *Acceptance) Result() Result {
+	return Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi}
+}
+
+// Ledger is the acceptance ledger: which task IDs the provider has already
+// accepted (and with which smsID), and which tasks had a provider call in
+// flight whose outcome is unknown. It lives in the same Redis as the queue.
+type Ledger struct {
+	rdb redis.UniversalClient
+	ttl time.Duration
+}
+
+// DefaultLedgerTTL keeps acceptances well beyond the provider's 30-day
+// look-up window and any sane task retention, so a late duplicate enqueue
+// with the same ID still finds them.
+const DefaultLedgerTTL = 45 * 24 * time.Hour
+
+// NewLedger returns a ledger stored in rdb; ttl ≤ 0 means DefaultLedgerTTL.
+func NewLedger(rdb redis.UniversalClient, ttl time.Duration) *Ledger {
+	if ttl <= 0 {
+		ttl = DefaultLedgerTTL
+	}
+	return &Ledger{rdb: rdb, ttl: ttl}
+}
+
+// Keys share the hash tag {taskID} so the begin script touches one slot.
+func acceptedKey(taskID string) string { return "smsq:{" + taskID + "}:accepted" }
+func attemptKey(taskID string) string  { return "smsq:{" + taskID + "}:attempt" }
+func smsKey(smsID string) string       { return "smsq:sms:" + smsID }
+
+// beginScript returns the acceptance when there is one; otherwise the start of
+// the earliest call whose outcome is still unknown, or, when there is none,
+// records that a call starts now. Keeping the earliest start matters: it is
+// the lower bound of the reconciliation window.
+var beginScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v then return {1, v} end
+local prev = redis.call('GET', KEYS[2])
+if prev then return {2, prev} end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {0, ''}
+`)
+
+// Attempt is what Begin found.
+type Attempt struct {
+	Accepted *Acceptance // non-nil: the provider already accepted this task: do not call it again
+	Previous time.Time   // non-zero: an earlier call's outcome is unknown (crash, timeout): reconcile first
+}
+
+// Begin is called before every provider call. In one round trip it returns
+// the task's acceptance if there is one, or records that a call is about to
+// be made. If Begin fails, the provider must not be called.
+func (l *Ledger) Begin(ctx context.Context, taskID string, now time.Time) (Attempt, error) {
+	res, err := beginScript.Run(ctx, l.rdb, []string{acceptedKey(taskID), attemptKey(taskID)},
+		now.UnixMilli(), l.ttl.Milliseconds()).Slice()
+	if err != nil {
+		return Attempt{}, fmt.Errorf("ledger: begin %s: %w", taskID, err)
+	}
+	kind, _ := res[0].(int64)
+	val, _ := res[1].(string)
+	switch kind {
+	case 1:
+		var a Acceptance
+		if err := json.Unmarshal([]byte(val), &a); err != nil {
+			return Attempt{}, fmt.Errorf("ledger: corrupt acceptance of %s: %w", taskID, err)
+		}
+		return Attempt{Accepted: &a}, nil
+	case 2:
+		ms, _ := strconv.ParseInt(val, 10, 64)
+		return Attempt{Previous: time.UnixMilli(ms)}, nil
+	}
+	return Attempt{}, nil
+}
+
+// Lookup returns the task's acceptance, or nil when the provider has not accepted it.
+func (l *Ledger) Lookup(ctx context.Context, taskID string) (*Acceptance, error) {
+	v, err := l.rdb.Get(ctx, acceptedKey(taskID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger: lookup %s: %w", taskID, err)
+	}
+	var a Acceptance
+	if err := json.Unmarshal([]byte(v), &a); err != nil {
+		return nil, fmt.Errorf("ledger: corrupt acceptance of %s: %w", taskID, err)
+	}
+	return &a, nil
+}
+
+// TaskForSMS returns the task whose send got smsID ("" when unknown).
+func (l *Ledger) TaskForSMS(ctx context.Context, smsID string) (string, error) {
+	v, err := l.rdb.Get(ctx, smsKey(smsID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return v, err
+}
+
+// claimScript binds smsID to a task unless another task owns it already.
+var claimScript = redis.NewScript(`
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// Claimed reports whether smsID already belongs to a task other than taskID.
+func (l *Ledger) Claimed(ctx context.Context, smsID, taskID string) (bool, error) {
+	owner, err := l.TaskForSMS(ctx, smsID)
+	if err != nil {
+		return false, err
+	}
+	return owner != "" && owner != taskID, nil
+}
+
+// Record stores an acceptance. It is called as soon as the provider accepts,
+// and retried by the caller until it succeeds: a lost record is the only way
+// a message could be paid twice.
+func (l *Ledger) Record(ctx context.Context, a *Acceptance) error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	ok, err := claimScript.Run(ctx, l.rdb, []string{smsKey(a.SMSID)}, a.TaskID, l.ttl.Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("ledger: record %s: %w", a.TaskID, err)
+	}
+	if ok == 0 {
+		return fmt.Errorf("ledger: smsID %s already belongs to another task", a.SMSID)
+	}
+	_, err = l.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, acceptedKey(a.TaskID), b, l.ttl)
+		p.Del(ctx, attemptKey(a.TaskID))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: record %s: %w", a.TaskID, err)
+	}
+	return nil
+}
+
+// Forget clears the in-flight marker after a call the provider certainly did
+// not accept (it answered with an error code), so the next attempt needs no
+// reconciliation.
+func (l *Ledger) Forget(ctx context.Context, taskID string) error {
+	return l.rdb.Del(ctx, attemptKey(taskID)).Err()
+}

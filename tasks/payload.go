@@ -1,0 +1,82 @@
+package tasks
+
+import "time"
+
+// SendPayload is the payload of sms:send. Exactly one of To and Group is set.
+type SendPayload struct {
+	To              []string  `json:"to,omitempty"`
+	Group           string    `json:"group,omitempty"`
+	Message         string    `json:"message"`
+	Sender          string    `json:"sender,omitempty"`           // emetteur
+	SendAt          time.Time `json:"send_at,omitzero"`           // date_envoi; zero, past or within the minute: now
+	Ref             string    `json:"ref,omitempty"`              // refClient; default: the task ID
+	Reply           bool      `json:"reply,omitempty"`            // classe_msg=4
+	Encoding        string    `json:"encoding,omitempty"`         // auto | gsm | unicode
+	Stop            int       `json:"stop,omitempty"`             // 0, 1, 2
+	MaxSegments     int       `json:"max_segments,omitempty"`     // nbr_msg; 0: 5
+	NotificationURL string    `json:"notification_url,omitempty"` // delivery reports; default: this deployment's webhook
+	ReplyURL        string    `json:"reply_url,omitempty"`        // notification_url_reponse
+}
+
+// VoicePayload is the payload of sms:voice.
+type VoicePayload struct {
+	To       []string  `json:"to"`
+	Message  string    `json:"message"`
+	Title    string    `json:"title,omitempty"`
+	Language string    `json:"language,omitempty"` // fr-FR, en-GB, de-DE, es-ES
+	SendAt   time.Time `json:"send_at,omitzero"`
+}
+
+// BatchRow is one personalised message of a batch.
+type BatchRow struct {
+	To      string `json:"to"`
+	Message string `json:"message"`
+	Sender  string `json:"sender,omitempty"`
+	Ref     string `json:"ref,omitempty"`
+}
+
+// BatchPayload is the payload of sms:batch: one chunk of at most BATCH_CHUNK rows.
+type BatchPayload struct {
+	Rows            []BatchRow `json:"rows"`
+	Sender          string     `json:"sender,omitempty"`
+	SendAt          time.Time  `json:"send_at,omitzero"`
+	Ref             string     `json:"ref,omitempty"`
+	Reply           bool       `json:"reply,omitempty"`
+	MaxSegments     int        `json:"max_segments,omitempty"`
+	NotificationURL string     `json:"notification_url,omitempty"`
+}
+
+// DeliveryPayload is the payload of sms:delivery, a follow-up task on queue events.
+type DeliveryPayload struct {
+	SMSID      string    `json:"sms_id"`
+	To         string    `json:"to"`
+	Status     int       `json:"status"`
+	StatusText string    `json:"status_text"`
+	Final      bool      `json:"final"`
+	ReceivedAt time.Time `json:"received_at"`
+	Ref        string    `json:"ref,omitempty"`
+	TaskID     string    `json:"task_id,omitempty"`
+	MCCMNC     string    `json:"mcc_mnc,omitempty"`
+	Cost       string    `json:"cost,omitempty"`
+}
+
+// ReplyPayload is the payload of sms:reply, a follow-up task on queue events.
+type ReplyPayload struct {
+	SMSID      string    `json:"sms_id,omitempty"`
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	Message    string    `json:"message"`
+	ReceivedAt time.Time `json:"received_at"`
+	Ref        string    `json:"ref,omitempty"`
+	TaskID     string    `json:"task_id,omitempty"`
+	ResponseID string    `json:"response_id,omitempty"`
+}
+
+// Result is what a completed send, voice or batch task writes with its
+// ResultWriter (visible in the web UI and with `enqueue status`).
+type Result struct {
+	SMSID     string `json:"sms_id"`
+	Segments  int    `json:"segments"`
+	Encoding  string `json:"encoding"`
+	DateEnvoi string `json:"date_envoi"`
+}

@@ -1,0 +1,201 @@
+package tasks
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RecipientState is a recipient's latest delivery status, as the last
+// applicable delivery report (sms:delivery) said.
+type RecipientState struct {
+	Number     string    `json:"number"` // international digits
+	SMSID      string    `json:"sms_id"`
+	Status     int       `json:"status"`
+	StatusText string    `json:"status_text"`
+	Final      bool      `json:"final"`
+	ReceivedAt time.Time `json:"received_at"`
+	MCCMNC     string    `json:"mcc_mnc,omitempty"`
+	Cost       string    `json:"cost,omitempty"`
+}
+
+// DefaultRecipientTTL is how long recipient statuses are kept after their
+// last report: the provider's own look-up window.
+const DefaultRecipientTTL = 30 * 24 * time.Hour
+
+// RecipientStore keeps each recipient's latest delivery status in Redis, per
+// send task: one hash per task (smsq:{taskID}:recipients), one field per
+// number. Reports whose task is unknown (no task_id) are kept per smsID
+// instead (smsq:{sms:smsID}:recipients).
+//
+// Reports may arrive late, twice or out of order; Record applies a report
+// only when it tells more than what is stored:
+//
+//   - a final status (delivered, failed) is never replaced by a non-final one;
+//   - a non-final status is replaced by any final one;
+//   - otherwise the report with the later (or equal) received_at wins: an
+//     older report never overwrites a newer one.
+//
+// The comparison and the write are one Lua script, so concurrent workers
+// cannot interleave. Keys expire ttl after their last write.
+type RecipientStore struct {
+	rdb redis.UniversalClient
+	ttl time.Duration
+}
+
+// NewRecipientStore returns a store in rdb; ttl ≤ 0 means DefaultRecipientTTL.
+func NewRecipientStore(rdb redis.UniversalClient, ttl time.Duration) *RecipientStore {
+	if ttl <= 0 {
+		ttl = DefaultRecipientTTL
+	}
+	return &RecipientStore{rdb: rdb, ttl: ttl}
+}
+
+func recipientsKey(taskID string) string   { return "smsq:{" + taskID + "}:recipients" }
+func recipientsSMSKey(smsID string) string { return "smsq:{sms:" + smsID + "}:recipients" }
+func recipientsKeyOf(p *DeliveryPayload) string {
+	if p.TaskID != "" {
+		return recipientsKey(p.TaskID)
+	}
+	return recipientsSMSKey(p.SMSID)
+}
+
+// A stored value is "<received_at unix ms>:<final 0|1>:<JSON of RecipientState>",
+// so the script compares without decoding JSON.
+func encodeState(s *RecipientState) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", err
+	}
+	f := "0"
+	if s.Final {
+		f = "1"
+	}
+	return strconv.FormatInt(s.ReceivedAt.UnixMilli(), 10) + ":" + f + ":" + string(b), nil
+}
+
+func decodeState(v string) (*RecipientState, error) {
+	_, rest, ok1 := strings.Cut(v, ":")
+	_, js, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("recipients: corrupt value %.40q", v)
+	}
+	var s RecipientState
+	if err := json.Unmarshal([]byte(js), &s); err != nil {
+		return nil, fmt.Errorf("recipients: corrupt value: %w", err)
+	}
+	return &s, nil
+}
+
+// recordScript: KEYS[1] hash; ARGV: number, value, received_at ms, final
+// (0|1), ttl ms. Returns 1 when the value was written, 0 when the stored
+// state wins.
+var recordScript = redis.NewScript(`
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local at, fin = string.match(old, '^(%-?%d+):([01]):')
+  if at then
+    local newAt, newFin = tonumber(ARGV[3]), ARGV[4]
+    if fin == '1' and newFin == '0' then return 0 end
+    if fin == newFin and tonumber(at) > newAt then return 0 end
+    if old == ARGV[2] then
+      redis.call('PEXPIRE', KEYS[1], ARGV[5])
+      return 1
+    end
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+`)
+
+// Record stores the report's status for its recipient unless the stored
+// state wins (see RecipientStore). applied reports whether it was written;
+// recording the same report twice is harmless (applied both times, same
+// state).
+func (s *RecipientStore) Record(ctx context.Context, p DeliveryPayload) (applied bool, err error) {
+	if p.To == "" || (p.TaskID == "" && p.SMSID == "") {
+		return false, fmt.Errorf("recipients: report without recipient or IDs")
+	}
+	st := RecipientState{
+		Number:     p.To,
+		SMSID:      p.SMSID,
+		Status:     p.Status,
+		StatusText: p.StatusText,
+		Final:      p.Final,
+		ReceivedAt: p.ReceivedAt,
+		MCCMNC:     p.MCCMNC,
+		Cost:       p.Cost,
+	}
+	v, err := encodeState(&st)
+	if err != nil {
+		return false, err
+	}
+	final := "0"
+	if p.Final {
+		final = "1"
+	}
+	n, err := recordScript.Run(ctx, s.rdb, []string{recipientsKeyOf(&p)},
+		p.To, v, p.ReceivedAt.UnixMilli(), final, s.ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("recipients: record %s: %w", p.To, err)
+	}
+	return n == 1, nil
+}
+
+// Recipients returns the latest state of every recipient of the send task
+// taskID, sorted by number. smsIDs (the task's provider IDs, from its
+// Acceptance) add the reports recorded before the task was known; when a
+// number appears under both, the same rules as Record pick the state.
+// Unknown IDs give an empty list, not an error.
+func (s *RecipientStore) Recipients(ctx context.Context, taskID string, smsIDs ...string) ([]RecipientState, error) {
+	keys := make([]string, 0, 1+len(smsIDs))
+	if taskID != "" {
+		keys = append(keys, recipientsKey(taskID))
+	}
+	for _, id := range smsIDs {
+		if id != "" {
+			keys = append(keys, recipientsSMSKey(id))
+		}
+	}
+	best := map[string]*RecipientState{}
+	for _, k := range keys {
+		m, err := s.rdb.HGetAll(ctx, k).Result()
+		if err != nil {
+			return nil, fmt.Errorf("recipients: read: %w", err)
+		}
+		for num, v := range m {
+			st, err := decodeState(v)
+			if err != nil {
+				return nil, err
+			}
+			if st.Number == "" {
+				st.Number = num
+			}
+			if cur, ok := best[st.Number]; !ok || supersedes(st, cur) {
+				best[st.Number] = st
+			}
+		}
+	}
+	out := make([]RecipientState, 0, len(best))
+	for _, st := range best {
+		out = append(out, *st)
+	}
+	slices.SortFunc(out, func(a, b RecipientState) int { return cmp.Compare(a.Number, b.Number) })
+	return out, nil
+}
+
+// supersedes reports whether state a replaces state b under Record's rules.
+func supersedes(a, b *RecipientState) bool {
+	if a.Final != b.Final {
+		return a.Final
+	}
+	return !a.ReceivedAt.Before(b.ReceivedAt)
+}

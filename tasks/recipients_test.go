@@ -1,0 +1,214 @@
+package tasks_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smsq/smsq/internal/redistest"
+	"github.com/smsq/smsq/smsmode"
+	"github.com/smsq/smsq/tasks"
+)
+
+// eventsBundle is what the events tests need: a private Redis and a
+// RecipientStore in it.
+type eventsBundle struct {
+	redis  *redistest.Server
+	rdb    *redis.Client
+	store  *tasks.RecipientStore
+	ledger *tasks.Ledger
+	client *asynq.Client
+	insp   *asynq.Inspector
+}
+
+func setupEvents(t *testing.T) *eventsBundle {
+	t.Helper()
+	srv := redistest.Start(t)
+	b := &eventsBundle{redis: srv, rdb: srv.Client()}
+	b.store = tasks.NewRecipientStore(b.rdb, time.Hour)
+	b.ledger = tasks.NewLedger(b.rdb, 0)
+	b.client = asynq.NewClient(srv.ConnOpt())
+	t.Cleanup(func() { b.client.Close() })
+	b.insp = asynq.NewInspector(srv.ConnOpt())
+	t.Cleanup(func() { b.insp.Close() })
+	return b
+}
+
+var t0 = time.Date(2026, 7, 14, 10, 30, 0, 0, smsmode.DefaultLocation())
+
+// report is a delivery report of task "send-1" / smsID "S1" at t0+sec.
+func report(to string, status smsmode.Status, sec int) tasks.DeliveryPayload {
+	return tasks.DeliveryPayload{
+		SMSID: "S1", To: to, Status: int(status), StatusText: status.String(), Final: status.Final(),
+		ReceivedAt: t0.Add(time.Duration(sec) * time.Second), TaskID: "send-1", MCCMNC: "20801", Cost: "1",
+	}
+}
+
+func (b *eventsBundle) record(t *testing.T, p tasks.DeliveryPayload) bool {
+	t.Helper()
+	applied, err := b.store.Record(context.Background(), p)
+	require.NoError(t, err)
+	return applied
+}
+
+func (b *eventsBundle) statusOf(t *testing.T, taskID, number string, smsIDs ...string) tasks.RecipientState {
+	t.Helper()
+	rs, err := b.store.Recipients(context.Background(), taskID, smsIDs...)
+	require.NoError(t, err)
+	for _, r := range rs {
+		if r.Number == number {
+			return r
+		}
+	}
+	t.Fatalf("no state for %s in %+v", number, rs)
+	return tasks.RecipientState{}
+}
+
+func TestRecipientStoreKeepsLatestAndFinal(t *testing.T) {
+	b := setupEvents(t)
+	const n = "33612345678"
+	require.True(t, b.record(t, report(n, smsmode.StatusSent, 0)))
+	require.True(t, b.record(t, report(n, smsmode.StatusDeliveredToOperator, 5)))
+	require.False(t, b.record(t, report(n, smsmode.StatusSent, 1)), "older non-final report")
+	require.Equal(t, 13, b.statusOf(t, "send-1", n).Status)
+
+	require.True(t, b.record(t, report(n, smsmode.StatusReceived, 10)))
+	require.False(t, b.record(t, report(n, smsmode.StatusTemporaryAbsence, 20)), "non-final after final, even newer")
+	require.False(t, b.record(t, report(n, smsmode.StatusDelivered, 9)), "older final")
+	got := b.statusOf(t, "send-1", n)
+	require.Equal(t, tasks.RecipientState{
+		Number: n, SMSID: "S1", Status: 11, StatusText: "received", Final: true,
+		ReceivedAt: got.ReceivedAt, MCCMNC: "20801", Cost: "1",
+	}, got)
+	require.True(t, got.ReceivedAt.Equal(t0.Add(10*time.Second)))
+
+	// A newer final report (read receipt) still replaces a final one.
+	require.True(t, b.record(t, report(n, smsmode.StatusRead, 30)))
+	require.Equal(t, 100, b.statusOf(t, "send-1", n).Status)
+}
+
+// A final status replaces a non-final one even when its date is earlier
+// (the provider's second-granularity clocks disagree): it tells more.
+func TestRecipientStoreFinalBeatsNewerNonFinal(t *testing.T) {
+	b := setupEvents(t)
+	require.True(t, b.record(t, report("33600000001", smsmode.StatusDeliveredToOperator, 10)))
+	require.True(t, b.record(t, report("33600000001", smsmode.StatusReceived, 9)))
+	require.Equal(t, 11, b.statusOf(t, "send-1", "33600000001").Status)
+}
+
+func TestRecipientStoreSameReportTwiceIsHarmless(t *testing.T) {
+	b := setupEvents(t)
+	p := report("33612345678", smsmode.StatusReceived, 0)
+	require.True(t, b.record(t, p))
+	require.True(t, b.record(t, p))
+	rs, err := b.store.Recipients(context.Background(), "send-1")
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	require.Equal(t, 11, rs[0].Status)
+}
+
+func TestRecipientStoreSortedByNumberAndTTL(t *testing.T) {
+	b := setupEvents(t)
+	for _, n := range []string{"33699999999", "33600000001", "447700900123"} {
+		b.record(t, report(n, smsmode.StatusSent, 0))
+	}
+	rs, err := b.store.Recipients(context.Background(), "send-1")
+	require.NoError(t, err)
+	require.Equal(t, []string{"33600000001", "33699999999", "447700900123"}, []string{rs[0].Number, rs[1].Number, rs[2].Number})
+
+	keys, err := b.rdb.Keys(context.Background(), "*recipients*").Result()
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	ttl, err := b.rdb.PTTL(context.Background(), keys[0]).Result()
+	require.NoError(t, err)
+	require.InDelta(t, time.Hour.Seconds(), ttl.Seconds(), 60)
+
+	rs, err = b.store.Recipients(context.Background(), "unknown-task", "unknown-sms")
+	require.NoError(t, err)
+	require.Empty(t, rs)
+}
+
+// Reports that came before the task was known are kept per smsID and
+// merged in when the caller names the task's smsIDs.
+func TestRecipientStoreBySMSIDAndMerge(t *testing.T) {
+	b := setupEvents(t)
+	early := report("33612345678", smsmode.StatusReceived, 3)
+	early.TaskID = ""
+	require.True(t, b.record(t, early))
+	other := report("33612345679", smsmode.StatusSent, 0)
+	other.TaskID = ""
+	require.True(t, b.record(t, other))
+	require.True(t, b.record(t, report("33612345678", smsmode.StatusDeliveredToOperator, 5)))
+	require.True(t, b.record(t, report("33612345679", smsmode.StatusDelivered, 6)))
+
+	byTask, err := b.store.Recipients(context.Background(), "send-1")
+	require.NoError(t, err)
+	require.Len(t, byTask, 2)
+	bySMS, err := b.store.Recipients(context.Background(), "", "S1")
+	require.NoError(t, err)
+	require.Len(t, bySMS, 2)
+
+	require.Equal(t, 11, b.statusOf(t, "send-1", "33612345678", "S1").Status, "final from the smsID key wins")
+	require.Equal(t, 14, b.statusOf(t, "send-1", "33612345679", "S1").Status)
+}
+
+func TestRecipientStoreRejectsReportWithoutRecipient(t *testing.T) {
+	b := setupEvents(t)
+	_, err := b.store.Record(context.Background(), tasks.DeliveryPayload{SMSID: "S1"})
+	require.Error(t, err)
+	_, err = b.store.Record(context.Background(), tasks.DeliveryPayload{To: "33612345678"})
+	require.Error(t, err)
+}
+
+// Many workers recording the same reports in random orders converge on the
+// same state: the comparison and the write are atomic.
+func TestRecipientStoreConcurrentOutOfOrder(t *testing.T) {
+	b := setupEvents(t)
+	seq := []tasks.DeliveryPayload{}
+	for i, st := range []smsmode.Status{smsmode.StatusSent, smsmode.StatusTemporaryAbsence, smsmode.StatusDeliveredToOperator, smsmode.StatusReceived} {
+		for n := range 20 {
+			seq = append(seq, report(fmt.Sprintf("336000000%02d", n), st, i*10))
+		}
+	}
+	// Non-final late reports that must lose.
+	for n := range 20 {
+		seq = append(seq, report(fmt.Sprintf("336000000%02d", n), smsmode.StatusDeliveredToOperator, 100))
+	}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 1))
+			order := r.Perm(len(seq))
+			for _, i := range order {
+				if _, err := b.store.Record(context.Background(), seq[i]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	rs, err := b.store.Recipients(context.Background(), "send-1")
+	require.NoError(t, err)
+	require.Len(t, rs, 20)
+	for _, r := range rs {
+		require.Equal(t, 11, r.Status, r.Number)
+		require.True(t, r.Final)
+	}
+}
+
+func TestRecipientStoreRedisDown(t *testing.T) {
+	b := setupEvents(t)
+	b.redis.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := b.store.Record(ctx, report("33612345678", smsmode.StatusReceived, 0))
+	require.Error(t, err)
+}

@@ -1,0 +1,376 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/smsq/smsq/smsmode"
+)
+
+// Provider is the part of *smsmode.Client the send handlers use.
+type Provider interface {
+	SendSMS(ctx context.Context, m *smsmode.SMS) (*smsmode.SendResult, error)
+	SendVoice(ctx context.Context, v *smsmode.Voice) (*smsmode.SendResult, error)
+	SendBatch(ctx context.Context, b *smsmode.Batch) (*smsmode.SendResult, error)
+	SMSList(ctx context.Context, opts smsmode.ListOptions) ([]smsmode.SentSMS, error)
+}
+
+// SenderConfig configures the handlers of sms:send, sms:voice and sms:batch.
+type SenderConfig struct {
+	Provider Provider
+	Ledger   *Ledger
+	Limiter  Limiter // nil: no rate limit
+
+	Region   string         // SMSMODE_DEFAULT_REGION, for national numbers
+	Location *time.Location // SMSMODE_TIMEZONE, for date_envoi
+
+	// Defaults applied when a task names none (WEBHOOK_PUBLIC_URL).
+	NotificationURL string // notification_url of sends and batches
+	ReplyURL        string // notification_url_reponse of reply-allowed sends
+
+	// InternalErrorRetries bounds retries on code 31 (default 3).
+	InternalErrorRetries int
+	// MaxRateWait is how long a handler waits in place for the rate limit
+	// before handing the task back to the queue (default 2s).
+	MaxRateWait time.Duration
+	// ReconcileWindow is how many recent messages (smsList.do) are searched
+	// for a send whose outcome is unknown (default 1000).
+	ReconcileWindow int
+
+	Now func() time.Time // for tests; default time.Now
+}
+
+// Sender delivers send, voice and batch tasks through sMsmode, at most once
+// per task ID.
+type Sender struct {
+	cfg SenderConfig
+}
+
+// NewSender returns the handlers for cfg.
+func NewSender(cfg SenderConfig) *Sender {
+	if cfg.Region == "" {
+		cfg.Region = "FR"
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.InternalErrorRetries <= 0 {
+		cfg.InternalErrorRetries = 3
+	}
+	if cfg.MaxRateWait <= 0 {
+		cfg.MaxRateWait = 2 * time.Second
+	}
+	if cfg.ReconcileWindow <= 0 {
+		cfg.ReconcileWindow = 1000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Sender{cfg: cfg}
+}
+
+// Register adds the three handlers to mux.
+func (s *Sender) Register(mux *asynq.ServeMux) {
+	mux.HandleFunc(TypeSend, s.ProcessSend)
+	mux.HandleFunc(TypeVoice, s.ProcessVoice)
+	mux.HandleFunc(TypeBatch, s.ProcessBatch)
+}
+
+// job is one provider call, whatever the task type.
+type job struct {
+	typ        string
+	sendAt     time.Time
+	segments   int
+	encoding   string
+	recipients []string
+	ref        string
+	text       string // as sent, to recognise the message in smsList.do
+	call       func(ctx context.Context, dateEnvoi time.Time) (*smsmode.SendResult, error)
+}
+
+// ProcessSend handles sms:send.
+func (s *Sender) ProcessSend(ctx context.Context, t *asynq.Task) error {
+	var p SendPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	ps, err := p.prepare(s.cfg.Region)
+	if err != nil {
+		return archive(fmt.Errorf("invalid payload: %w", err))
+	}
+	sms := ps.sms
+	sms.RefClient = refOrID(p.Ref, ctx)
+	if sms.NotificationURL == "" {
+		sms.NotificationURL = s.cfg.NotificationURL
+	}
+	if sms.ReplyURL == "" && sms.Class == smsmode.ClassReply {
+		sms.ReplyURL = s.cfg.ReplyURL
+	}
+	return s.deliver(ctx, t, job{
+		typ: TypeSend, sendAt: p.SendAt, segments: ps.segments, encoding: ps.message.Encoding.String(),
+		recipients: sms.Numbers, ref: sms.RefClient, text: sms.Message,
+		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
+			m := sms
+			m.SendAt = at
+			return s.cfg.Provider.SendSMS(ctx, &m)
+		},
+	})
+}
+
+// ProcessVoice handles sms:voice.
+func (s *Sender) ProcessVoice(ctx context.Context, t *asynq.Task) error {
+	var p VoicePayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	v, err := p.prepare(s.cfg.Region)
+	if err != nil {
+		return archive(fmt.Errorf("invalid payload: %w", err))
+	}
+	return s.deliver(ctx, t, job{
+		typ: TypeVoice, sendAt: p.SendAt, segments: 1, encoding: "voice",
+		recipients: v.Numbers, text: v.Message,
+		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
+			m := *v
+			m.SendAt = at
+			return s.cfg.Provider.SendVoice(ctx, &m)
+		},
+	})
+}
+
+// ProcessBatch handles sms:batch: one sendSMSBatch.do call per chunk.
+func (s *Sender) ProcessBatch(ctx context.Context, t *asynq.Task) error {
+	var p BatchPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	pb, err := p.prepare(s.cfg.Region)
+	if err != nil {
+		return archive(fmt.Errorf("invalid payload: %w", err))
+	}
+	b := pb.batch
+	b.RefClient = refOrID(p.Ref, ctx)
+	if b.NotificationURL == "" {
+		b.NotificationURL = s.cfg.NotificationURL
+	}
+	return s.deliver(ctx, t, job{
+		typ: TypeBatch, sendAt: p.SendAt, segments: pb.segments, encoding: "gsm",
+		recipients: []string{b.Rows[0].Number}, ref: b.RefClient, text: b.Rows[0].Message,
+		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
+			m := b
+			m.SendAt = at
+			return s.cfg.Provider.SendBatch(ctx, &m)
+		},
+	})
+}
+
+func decode(t *asynq.Task, v any) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		return archive(fmt.Errorf("invalid payload: not the JSON of %s: %w", t.Type(), err))
+	}
+	return nil
+}
+
+// refOrID is the refClient: the payload's ref, else the task ID when it fits
+// the provider's 40 characters.
+func refOrID(ref string, ctx context.Context) string {
+	if ref != "" {
+		return ref
+	}
+	if id, ok := asynq.GetTaskID(ctx); ok && len(id) <= 40 {
+		return id
+	}
+	return ""
+}
+
+// deliver makes at most one accepted provider call per task ID.
+func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
+	id, _ := asynq.GetTaskID(ctx)
+	info := logInfo(ctx)
+	att, err := s.cfg.Ledger.Begin(ctx, id, s.cfg.Now())
+	if err != nil {
+		return err // Redis is unreachable: do not call the provider blind
+	}
+	if att.Accepted != nil {
+		info.add(slog.String("sms_id", att.Accepted.SMSID), slog.Bool("already_accepted", true))
+		return s.complete(t, att.Accepted)
+	}
+	if !att.Previous.IsZero() {
+		if err := s.wait(ctx); err != nil {
+			return err
+		}
+		acc, err := s.reconcile(ctx, id, j, att.Previous)
+		if err != nil {
+			return fmt.Errorf("an earlier attempt's outcome is unknown and smsList.do could not be checked: %w", err)
+		}
+		if acc != nil {
+			info.add(slog.String("sms_id", acc.SMSID), slog.Bool("reconciled", true))
+			if err := s.record(ctx, acc); err != nil {
+				return err
+			}
+			return s.complete(t, acc)
+		}
+	}
+	if err := s.wait(ctx); err != nil {
+		if att.Previous.IsZero() {
+			_ = s.cfg.Ledger.Forget(ctx, id) // no call was made
+		}
+		return err
+	}
+	dateEnvoi := scheduleFor(j.sendAt, s.cfg.Now())
+	start := time.Now()
+	res, err := j.call(ctx, dateEnvoi)
+	info.add(slog.Duration("provider_latency", time.Since(start)))
+	if err != nil {
+		var pe *smsmode.Error
+		if errors.As(err, &pe) {
+			info.add(slog.Int("provider_code", int(pe.Code)))
+		}
+		if !smsmode.IsAmbiguous(err) {
+			_ = s.cfg.Ledger.Forget(ctx, id) // the provider did not accept it
+		}
+		return s.classify(ctx, err)
+	}
+	acc := &Acceptance{
+		TaskID: id, Type: j.typ, SMSID: res.SMSID, Ref: j.ref, Recipients: j.recipients,
+		Segments: j.segments, Encoding: j.encoding, AcceptedAt: s.cfg.Now(),
+	}
+	if !dateEnvoi.IsZero() {
+		acc.DateEnvoi = dateEnvoi.In(s.cfg.Location).Format(smsmode.LayoutSendDate)
+		acc.SendAt = dateEnvoi
+	}
+	info.add(slog.Int("provider_code", 0), slog.String("sms_id", res.SMSID), slog.Int("segments", j.segments))
+	if err := s.record(ctx, acc); err != nil {
+		return err
+	}
+	return s.complete(t, acc)
+}
+
+// wait takes one request from the shared budget, waiting in place up to
+// MaxRateWait; beyond that the task goes back to the queue without counting a
+// failure.
+func (s *Sender) wait(ctx context.Context) error {
+	if s.cfg.Limiter == nil {
+		return nil
+	}
+	deadline := time.Now().Add(s.cfg.MaxRateWait)
+	for {
+		d, err := s.cfg.Limiter.Reserve(ctx)
+		if err != nil {
+			return fmt.Errorf("rate limiter: %w", err)
+		}
+		if d <= 0 {
+			return nil
+		}
+		logInfo(ctx).rateWaits++
+		if time.Now().Add(d).After(deadline) {
+			return &RateLimitedError{RetryAfter: d}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+	}
+}
+
+// record stores the acceptance, insisting: the provider has taken the money,
+// so a failure here must not turn into a second call. It uses a context of
+// its own so that a shutdown does not interrupt it.
+func (s *Sender) record(ctx context.Context, a *Acceptance) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	delay := 50 * time.Millisecond
+	for {
+		err := s.cfg.Ledger.Record(ctx, a)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			// The in-flight marker stays: the next attempt reconciles instead of sending.
+			return fmt.Errorf("provider accepted %s but the ledger could not record it: %w", a.SMSID, err)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
+}
+
+func (s *Sender) complete(t *asynq.Task, a *Acceptance) error {
+	b, err := json.Marshal(a.Result())
+	if err != nil {
+		return err
+	}
+	if _, err := t.ResultWriter().Write(b); err != nil {
+		return fmt.Errorf("write result: %w", err)
+	}
+	return nil
+}
+
+// reconcile looks for a message an earlier, unanswered call may have made
+// (a crash or a timeout after the request left) among the provider's recent
+// sends. It returns nil when there is none, so sending is safe.
+func (s *Sender) reconcile(ctx context.Context, id string, j job, since time.Time) (*Acceptance, error) {
+	rows, err := s.cfg.Provider.SMSList(ctx, smsmode.ListOptions{Offset: s.cfg.ReconcileWindow})
+	if err != nil {
+		return nil, err
+	}
+	// smsList dates have minute precision, in the provider's zone.
+	from := since.Add(-2 * time.Minute)
+	for _, r := range rows {
+		if !r.SentAt.IsZero() && r.SentAt.Before(from) {
+			continue
+		}
+		if len(j.recipients) > 0 && r.Number != "" && r.Number != j.recipients[0] {
+			continue
+		}
+		if r.Text != j.text && !hasPrefix(r.Text, j.text) {
+			continue
+		}
+		claimed, err := s.cfg.Ledger.Claimed(ctx, r.SMSID, id)
+		if err != nil {
+			return nil, err
+		}
+		if claimed {
+			continue
+		}
+		return &Acceptance{
+			TaskID: id, Type: j.typ, SMSID: r.SMSID, Ref: j.ref, Recipients: j.recipients,
+			Segments: j.segments, Encoding: j.encoding, AcceptedAt: s.cfg.Now(), Reconciled: true,
+		}, nil
+	}
+	return nil, nil
+}
+
+func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
+
+// classify turns a provider error into retry or archive.
+func (s *Sender) classify(ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return err // shutting down: asynq puts the task back
+	case smsmode.IsTemporary(err):
+		return err
+	case smsmode.IsInternal(err):
+		if n, _ := asynq.GetRetryCount(ctx); n >= s.cfg.InternalErrorRetries {
+			return archive(fmt.Errorf("%w (after %d retries)", err, n))
+		}
+		return err
+	}
+	return archive(err)
+}
+
+// archivedError sends a task straight to the archive (asynq.SkipRetry) with
+// its cause as the error an operator reads in the web UI.
+type archivedError struct{ err error }
+
+func archive(err error) error { return &archivedError{err: err} }
+
+func (e *archivedError) Error() string   { return e.err.Error() + " (archived, not retried)" }
+func (e *archivedError) Unwrap() []error { return []error{e.err, asynq.SkipRetry} }
