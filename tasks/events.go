@@ -57,7 +57,7 @@ func invalidEvent(typ, reason string, err error) error {
 func (h *EventHandler) ProcessDelivery(ctx context.Context, t *asynq.Task) error {
 	var p DeliveryPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return invalidEvent(t.Type(), "not JSON of a delivery report", err)
+		return invalidEvent(t.Type(), "not the JSON of a delivery report", err)
 	}
 	switch {
 	case p.SMSID == "":
@@ -87,7 +87,7 @@ func (h *EventHandler) ProcessDelivery(ctx context.Context, t *asynq.Task) error
 func (h *EventHandler) ProcessReply(ctx context.Context, t *asynq.Task) error {
 	var p ReplyPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return invalidEvent(t.Type(), "not JSON of a reply", err)
+		return invalidEvent(t.Type(), "not the JSON of a reply", err)
 	}
 	if p.From == "" {
 		return invalidEvent(t.Type(), "from is missing", nil)

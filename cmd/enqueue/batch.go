@@ -10,8 +10,11 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -220,25 +223,63 @@ func decodeLatin9(s string) string {
 	return b.String()
 }
 
-// prevalidate checks every row, chunk by chunk, on a scratch copy
-// (Validate rewrites the numbers).
+// prevalidate checks every row on scratch copies (Validate rewrites the
+// numbers), chunk by chunk, on all CPUs: number parsing dominates the cost of
+// a batch, and Enqueuer.Batch validates once more after connecting. The
+// error is the first one in file order, whatever the scheduling.
 func prevalidate(p tasks.BatchPayload, chunk int, region string) error {
-	buf := make([]tasks.BatchRow, 0, min(chunk, len(p.Rows)))
-	for i := 0; i < len(p.Rows); i += chunk {
-		c := p
-		c.Rows = append(buf[:0], p.Rows[i:min(i+chunk, len(p.Rows))]...)
-		if err := c.Validate(region); err != nil {
-			var ve *tasks.ValidationError
-			if errors.As(err, &ve) {
-				if m := reRowField.FindStringSubmatch(ve.Field); m != nil {
-					n, _ := strconv.Atoi(m[1])
-					return &tasks.ValidationError{Field: fmt.Sprintf("rows[%d].%s", i+n, m[2]), Reason: ve.Reason}
+	nChunks := (len(p.Rows) + chunk - 1) / chunk
+	errs := make([]error, nChunks)
+	var (
+		next     atomic.Int64 // next chunk to check
+		firstBad atomic.Int64 // lowest chunk with an error so far: later chunks can stop
+		wg       sync.WaitGroup
+	)
+	firstBad.Store(int64(nChunks))
+	for range min(runtime.GOMAXPROCS(0), nChunks) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]tasks.BatchRow, 0, chunk)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= nChunks || int64(c) > firstBad.Load() {
+					return
+				}
+				i := c * chunk
+				cp := p
+				cp.Rows = append(buf[:0], p.Rows[i:min(i+chunk, len(p.Rows))]...)
+				if err := cp.Validate(region); err != nil {
+					errs[c] = offsetRow(err, i)
+					for {
+						cur := firstBad.Load()
+						if int64(c) >= cur || firstBad.CompareAndSwap(cur, int64(c)) {
+							break
+						}
+					}
 				}
 			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// offsetRow turns a chunk's "rows[k].field" into the batch's "rows[i+k].field".
+func offsetRow(err error, i int) error {
+	var ve *tasks.ValidationError
+	if errors.As(err, &ve) {
+		if m := reRowField.FindStringSubmatch(ve.Field); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return &tasks.ValidationError{Field: fmt.Sprintf("rows[%d].%s", i+n, m[2]), Reason: ve.Reason}
+		}
+	}
+	return err
 }
 
 var reRowField = regexp.MustCompile(`^rows\[(\d+)\]\.(.+)$`)

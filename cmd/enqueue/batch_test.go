@@ -157,8 +157,8 @@ func TestBatchInvalidRow(t *testing.T) {
 	f := setup(t)
 	f.setenv("BATCH_CHUNK", "10")
 	rows := strings.Split(genRows(40), "\n")
-	rows[5] = `0612345600,"a message` + "\n" + `on two lines",SHOP`         // line 7-8 (after the header)
-	rows[33] = "06 12,Bonjour,SHOP"                                       // line 36: chunk 4, row 3
+	rows[5] = `0612345600,"a message` + "\n" + `on two lines",SHOP` // line 7-8 (after the header)
+	rows[33] = "06 12,Bonjour,SHOP"                                 // line 36: chunk 4, row 3
 	content := "numero,message,emetteur,refClient\n" + strings.Join(rows, "\n")
 	r := f.run("batch", "--file", writeFile(t, "ROWS.csv", content), "--id", "bad")
 	requireFails(t, r, 2, "ROWS.csv line 36: invalid to:", `"06 12"`, "too short")

@@ -71,6 +71,11 @@ func freeAddr(t *testing.T) string {
 func startWorker(t *testing.T, env ...string) (*proc, string) {
 	t.Helper()
 	addr := freeAddr(t)
+	for _, kv := range env {
+		if a, ok := strings.CutPrefix(kv, "HTTP_ADDR="); ok {
+			addr = a // the caller needs the address in advance (WEBHOOK_PUBLIC_URL)
+		}
+	}
 	p := &proc{done: make(chan struct{})}
 	p.cmd = exec.Command(filepath.Join(binDir, "worker"))
 	p.cmd.Env = append(os.Environ(), append([]string{"HTTP_ADDR=" + addr}, env...)...)

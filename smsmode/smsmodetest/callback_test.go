@@ -223,3 +223,26 @@ func TestAutoDeliveryOfScheduledMessage(t *testing.T) {
 	s.Close()
 	require.Len(t, rc.got(), 1, "a message deleted before its date is never reported")
 }
+
+// An application serving its webhooks over TLS passes a client that trusts
+// its certificate.
+func TestCallbackClientForTLS(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	hook := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.RawQuery)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	s := newServer(t, WithCallbackClient(hook.Client()))
+	s.SetAutoDelivery(smsmode.StatusReceived)
+	// A notification URL ending with "?" gets the parameters right after it.
+	mustAccept(t, s, "message", "x", "numero", "33600000000", "notification_url", hook.URL+"/dr?")
+	s.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 1)
+	require.Contains(t, got[0], "numero=33600000000&")
+	require.Equal(t, http.StatusOK, s.Callbacks()[0].StatusCode)
+}

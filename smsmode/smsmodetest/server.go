@@ -452,22 +452,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case len(body) > maxBody:
 		a = answer{status: http.StatusRequestEntityTooLarge, ctype: "text/plain; charset=utf-8", body: []byte("413 request entity too large\n")}
 	default:
-		c := &call{s: s, ep: endpoints[ep], method: r.Method, params: params, fichier: fichier, now: rec.Time}
+		c := &call{s: s, ep: endpoints[ep], method: r.Method, params: params, fichier: fichier, now: s.now()}
 		f := s.takeFault(ep)
 		switch {
-		case f == nil || f.kind == faultDropAfter:
+		case f == nil:
 			a = c.ep.handle(c)
 		case f.kind == faultDrop:
 			dropConn(w)
 			return
-		case f.kind == faultHTTP:
-			a = httpFault(w, f.status)
-		case f.kind == faultCode:
-			a = c.fail(f.code)
-		}
-		if f != nil && f.kind == faultDropAfter {
+		case f.kind == faultDropAfter:
+			c.ep.handle(c)
 			dropConn(w)
 			return
+		case f.kind == faultHTTP:
+			a = httpFault(w, f.status)
+		default:
+			a = c.fail(f.code)
 		}
 	}
 

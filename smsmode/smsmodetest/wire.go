@@ -38,61 +38,62 @@ type endpoint struct {
 	desc   map[smsmode.Code]string // the reference's wording for this endpoint
 }
 
-// endpoints by name ("sendSMS.do"). Filled by init because the handlers
-// refer to descriptions that refer back to the table.
-var endpoints = map[string]*endpoint{}
+// endpoints by name ("sendSMS.do").
+var endpoints = byName([]*endpoint{
+	{name: "sendSMS.do", handle: (*call).sendSMS, desc: sendDesc},
+	{name: "sendVoiceMessage.do", handle: (*call).sendVoice, desc: voiceDesc},
+	{name: "sendSMSBatch.do", handle: (*call).sendBatch, desc: sendDesc},
+	{name: "compteRendu.do", handle: (*call).compteRendu, desc: map[smsmode.Code]string{
+		31: "Erreur interne lors de la requête",
+		35: "Paramètre obligatoire manquant",
+		61: "SMS n'existant pas ou plus",
+	}},
+	{name: "credit.do", handle: (*call).creditBalance},
+	{name: "smsStatus.do", handle: (*call).smsStatus, desc: map[smsmode.Code]string{
+		32: `Echec d'authentification ("pseudo" et/ou "mot de passe" inexistant)`,
+		35: `Paramètre(s) incorrect(s) ("pseudo", "pass", "smsID" obligatoires)`,
+		61: "smsID invalide",
+	}},
+	{name: "smsList.do", handle: (*call).smsList, desc: map[smsmode.Code]string{
+		35: `Paramètre(s) incorrect(s) ("pseudo" et "pass" sont obligatoires)`,
+	}},
+	{name: "deleteSMS.do", handle: (*call).deleteSMS, desc: map[smsmode.Code]string{
+		0:  "SMS supprimé",
+		35: `Paramètre(s) incorrect(s) ("pseudo", "pass", "numero" ou "smsID" sont obligatoires)`,
+		61: "SMS non trouvé",
+	}},
+	{name: "responseList.do", handle: (*call).responseList, desc: map[smsmode.Code]string{
+		35: "Paramètre(s) incorrect(s) (pseudo et pass sont obligatoires)",
+	}},
+	{name: "createSubAccount.do", handle: (*call).createSubAccount, desc: map[smsmode.Code]string{
+		0:  "Création effectuée",
+		35: "Paramètres incorrects",
+		41: "Identifiant déjà existant",
+	}},
+	// The reference copies createSubAccount's table here ("Création
+	// effectuée", "Identifiant déjà existant"); the fake says what happened.
+	{name: "deleteSubAccount.do", handle: (*call).deleteSubAccount, desc: map[smsmode.Code]string{
+		0:  "Suppression effectuée",
+		35: "Paramètres incorrects",
+		41: "Identifiant inexistant",
+	}},
+	{name: "creditTransfert.do", handle: (*call).creditTransfert, desc: map[smsmode.Code]string{
+		0:  "Transfert effectué",
+		35: "Paramètres incorrects",
+		41: "Identifiant inexistant",
+	}},
+	{name: "addContact.do", handle: (*call).addContact, desc: map[smsmode.Code]string{
+		0: "Contact ajouté",
+	}},
+	{name: "createAuthorisation.do", v2: true, handle: (*call).createAuthorisation},
+})
 
-func init() {
-	for _, e := range []*endpoint{
-		{name: "sendSMS.do", handle: (*call).sendSMS, desc: sendDesc},
-		{name: "sendVoiceMessage.do", handle: (*call).sendVoice, desc: voiceDesc},
-		{name: "sendSMSBatch.do", handle: (*call).sendBatch, desc: sendDesc},
-		{name: "compteRendu.do", handle: (*call).compteRendu, desc: map[smsmode.Code]string{
-			31: "Erreur interne lors de la requête",
-			35: "Paramètre obligatoire manquant",
-			61: "SMS n'existant pas ou plus",
-		}},
-		{name: "credit.do", handle: (*call).creditBalance},
-		{name: "smsStatus.do", handle: (*call).smsStatus, desc: map[smsmode.Code]string{
-			32: `Echec d'authentification ("pseudo" et/ou "mot de passe" inexistant)`,
-			35: `Paramètre(s) incorrect(s) ("pseudo", "pass", "smsID" obligatoires)`,
-			61: "smsID invalide",
-		}},
-		{name: "smsList.do", handle: (*call).smsList, desc: map[smsmode.Code]string{
-			35: `Paramètre(s) incorrect(s) ("pseudo" et "pass" sont obligatoires)`,
-		}},
-		{name: "deleteSMS.do", handle: (*call).deleteSMS, desc: map[smsmode.Code]string{
-			0:  "SMS supprimé",
-			35: `Paramètre(s) incorrect(s) ("pseudo", "pass", "numero" ou "smsID" sont obligatoires)`,
-			61: "SMS non trouvé",
-		}},
-		{name: "responseList.do", handle: (*call).responseList, desc: map[smsmode.Code]string{
-			35: "Paramètre(s) incorrect(s) (pseudo et pass sont obligatoires)",
-		}},
-		{name: "createSubAccount.do", handle: (*call).createSubAccount, desc: map[smsmode.Code]string{
-			0:  "Création effectuée",
-			35: "Paramètres incorrects",
-			41: "Identifiant déjà existant",
-		}},
-		// The reference copies createSubAccount's table here ("Création
-		// effectuée", "Identifiant déjà existant"); the fake says what happened.
-		{name: "deleteSubAccount.do", handle: (*call).deleteSubAccount, desc: map[smsmode.Code]string{
-			0:  "Suppression effectuée",
-			35: "Paramètres incorrects",
-			41: "Identifiant inexistant",
-		}},
-		{name: "creditTransfert.do", handle: (*call).creditTransfert, desc: map[smsmode.Code]string{
-			0:  "Transfert effectué",
-			35: "Paramètres incorrects",
-			41: "Identifiant inexistant",
-		}},
-		{name: "addContact.do", handle: (*call).addContact, desc: map[smsmode.Code]string{
-			0: "Contact ajouté",
-		}},
-		{name: "createAuthorisation.do", v2: true, handle: (*call).createAuthorisation},
-	} {
-		endpoints[e.name] = e
+func byName(list []*endpoint) map[string]*endpoint {
+	m := make(map[string]*endpoint, len(list))
+	for _, e := range list {
+		m[e.name] = e
 	}
+	return m
 }
 
 // sendDesc is the table of sendSMS.do, shared by the unicode and batch sends.

@@ -33,7 +33,8 @@ type charTable struct {
 	// outside the table.
 	cost [256]uint8
 	// iso is the ISO-8859-15 byte of each table code point below U+0100
-	// (it equals the code point; newCharTable checks with charmap).
+	// (it equals the code point; newCharTable checks with charmap), and
+	// '?' for the others, which is what the provider would show.
 	iso [256]byte
 	// euro is the ISO-8859-15 byte of €.
 	euro byte
@@ -50,6 +51,9 @@ var gsm = newCharTable()
 // newCharTable builds the lookup tables from gsmSingle and gsmDouble.
 func newCharTable() *charTable {
 	t := new(charTable)
+	for i := range t.iso {
+		t.iso[i] = '?'
+	}
 	add := func(chars string, cost uint8) {
 		for _, r := range chars {
 			// Ask charmap rather than assume, so that the table and the
@@ -121,10 +125,7 @@ func scanGSM(s string) (units, n int) {
 // table, which is what the provider would show anyway.
 func isoByte(r rune) byte {
 	if uint32(r) < 256 {
-		if gsm.cost[r] != 0 {
-			return gsm.iso[r]
-		}
-		return '?'
+		return gsm.iso[r]
 	}
 	if r == euro {
 		return gsm.euro
@@ -136,7 +137,7 @@ func isoByte(r rune) byte {
 func appendISO(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			dst = append(dst, isoByte(rune(c)))
+			dst = append(dst, gsm.iso[c])
 			i++
 			continue
 		}

@@ -30,17 +30,20 @@ type Message struct {
 // s must be valid UTF-8; otherwise Prepare returns an error wrapping
 // [ErrInvalidUTF8]. An empty s gives 0 units and 0 segments.
 func Prepare(s string, mode Mode) (Message, error) {
-	if !utf8.ValidString(s) {
-		return Message{}, invalidUTF8(s)
-	}
 	switch mode {
 	case ForceUnicode:
+		if !utf8.ValidString(s) {
+			return Message{}, invalidUTF8(s)
+		}
 		return unicodeMessage(s), nil
 	case Auto, ForceGSM:
 	default:
 		return Message{}, fmt.Errorf("text: unknown encoding mode %d", int(mode))
 	}
 
+	// No upfront utf8.ValidString: an invalid byte decodes as U+FFFD, which
+	// is neither in the table nor has a look-alike, so the GSM attempt
+	// stops there, and validity is checked only once that attempt failed.
 	units, n := scanGSM(s)
 	if n == len(s) {
 		// The common case: nothing to substitute, nothing to allocate.
@@ -62,6 +65,9 @@ func Prepare(s string, mode Mode) (Message, error) {
 	}
 	if bad < 0 {
 		return Message{Text: out, Encoding: GSM, Units: outUnits, Segments: CountSegments(GSM, outUnits)}, nil
+	}
+	if !utf8.ValidString(s) {
+		return Message{}, invalidUTF8(s)
 	}
 	if mode == Auto {
 		return unicodeMessage(s), nil
@@ -188,10 +194,11 @@ func (m Message) Bytes() []byte {
 // *[UnsupportedCharError] on the first character outside the table, and
 // with an error wrapping [ErrInvalidUTF8] when s is not valid UTF-8.
 func EncodeGSM(s string) ([]byte, error) {
-	if !utf8.ValidString(s) {
-		return nil, invalidUTF8(s)
-	}
 	if _, n := scanGSM(s); n < len(s) {
+		// scanGSM stops at an invalid byte too (see Prepare).
+		if !utf8.ValidString(s) {
+			return nil, invalidUTF8(s)
+		}
 		r, _ := utf8.DecodeRuneInString(s[n:])
 		return nil, &UnsupportedCharError{Char: r, Position: utf8.RuneCountInString(s[:n])}
 	}

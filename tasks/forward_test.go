@@ -1,0 +1,199 @@
+package tasks_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smsq/smsq/tasks"
+)
+
+const signingSecret = "whsec-Tq3zR8pLx2Vn"
+
+// receivedEvent is one request a forwardTarget got.
+type receivedEvent struct {
+	Header http.Header
+	Body   []byte
+}
+
+// forwardTarget is the application's endpoint: it records requests and
+// answers with the next scripted status (200 once the script runs out).
+type forwardTarget struct {
+	*httptest.Server
+	mu     sync.Mutex
+	got    []receivedEvent
+	script []int
+}
+
+func newForwardTarget(t *testing.T, statuses ...int) *forwardTarget {
+	ft := &forwardTarget{script: statuses}
+	ft.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		ft.mu.Lock()
+		ft.got = append(ft.got, receivedEvent{Header: r.Header.Clone(), Body: body})
+		status := http.StatusOK
+		if len(ft.script) > 0 {
+			status, ft.script = ft.script[0], ft.script[1:]
+		}
+		ft.mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(ft.Close)
+	return ft
+}
+
+func (ft *forwardTarget) received() []receivedEvent {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	return append([]receivedEvent(nil), ft.got...)
+}
+
+func newForwarder(t *testing.T, target string, opts ...tasks.ForwarderOption) *tasks.Forwarder {
+	t.Helper()
+	f, err := tasks.NewForwarder(target, signingSecret, opts...)
+	require.NoError(t, err)
+	return f
+}
+
+func TestForwardPostsSignedEvent(t *testing.T) {
+	ft := newForwardTarget(t)
+	now := time.Unix(1767225600, 0)
+	f := newForwarder(t, ft.URL+"/hooks/sms", tasks.WithForwardClock(func() time.Time { return now }))
+	p := report("33612345678", 11, 0)
+	require.NoError(t, f.Forward(context.Background(), tasks.TypeDelivery, "dlr:abc", p))
+
+	got := ft.received()
+	require.Len(t, got, 1)
+	h := got[0].Header
+	require.Equal(t, "application/json", h.Get("Content-Type"))
+	require.Equal(t, "1767225600", h.Get(tasks.HeaderTimestamp))
+	require.Regexp(t, `^v1=[0-9a-f]{64}$`, h.Get(tasks.HeaderSignature))
+	require.NoError(t, tasks.VerifySignature(signingSecret, h.Get(tasks.HeaderTimestamp), h.Get(tasks.HeaderSignature), got[0].Body, time.Minute, now.Add(30*time.Second)))
+	require.Equal(t, tasks.Sign(signingSecret, "1767225600", got[0].Body), h.Get(tasks.HeaderSignature))
+
+	var ev struct {
+		Type string                `json:"type"`
+		ID   string                `json:"id"`
+		Data tasks.DeliveryPayload `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(got[0].Body, &ev))
+	require.Equal(t, tasks.TypeDelivery, ev.Type)
+	require.Equal(t, "dlr:abc", ev.ID)
+	require.Equal(t, p.SMSID, ev.Data.SMSID)
+	require.True(t, p.ReceivedAt.Equal(ev.Data.ReceivedAt))
+	require.True(t, strings.HasPrefix(string(got[0].Body), `{"type":"sms:delivery","id":"dlr:abc","data":{"sms_id":"S1",`), string(got[0].Body))
+}
+
+// The scheme documented on Forwarder, checked against an independent HMAC
+// (openssl dgst -sha256 -hmac whsec-example).
+func TestForwardSignKnownVector(t *testing.T) {
+	body := []byte(`{"type":"sms:delivery","id":"dlr:0","data":{}}`)
+	require.Equal(t, "v1=d45bde35a4f2f8aa6996388f07be59d352c918d97a5a11d7734d562665e28c5d", tasks.Sign("whsec-example", "1767225600", body))
+}
+
+func TestForwardNon2xxAndNetworkErrorsHideSecrets(t *testing.T) {
+	ft := newForwardTarget(t, http.StatusInternalServerError, http.StatusBadRequest, http.StatusMovedPermanently)
+	target := strings.Replace(ft.URL, "http://", "http://user:pa55word@", 1) + "/in?token=tok3n"
+	f := newForwarder(t, target, tasks.WithForwardClient(&http.Client{
+		Timeout:       time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}))
+	for _, want := range []string{"HTTP 500", "HTTP 400", "HTTP 301"} {
+		err := f.Forward(context.Background(), tasks.TypeReply, "mo:1", tasks.ReplyPayload{From: "33601020304"})
+		require.ErrorContains(t, err, want)
+		requireNoSecrets(t, err.Error())
+	}
+	require.NoError(t, f.Forward(context.Background(), tasks.TypeReply, "mo:1", tasks.ReplyPayload{From: "33601020304"}))
+
+	ft.Close()
+	err := f.Forward(context.Background(), tasks.TypeReply, "mo:1", tasks.ReplyPayload{From: "33601020304"})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "/in")
+	requireNoSecrets(t, err.Error())
+	require.NotContains(t, f.String(), "pa55word")
+}
+
+func requireNoSecrets(t *testing.T, s string) {
+	t.Helper()
+	for _, secret := range []string{signingSecret, "pa55word", "tok3n"} {
+		require.NotContains(t, s, secret)
+	}
+}
+
+func TestForwardTimeout(t *testing.T) {
+	block := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(block) })
+	f := newForwarder(t, slow.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := f.Forward(ctx, tasks.TypeDelivery, "dlr:1", report("33612345678", 11, 0))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestNewForwarderValidates(t *testing.T) {
+	for _, u := range []string{"", "ftp://example.com/x", "/relative", "http://", "://bad"} {
+		_, err := tasks.NewForwarder(u, signingSecret)
+		require.Error(t, err, u)
+		require.NotContains(t, err.Error(), signingSecret)
+	}
+	_, err := tasks.NewForwarder("https://example.com/hook", "")
+	require.Error(t, err)
+}
+
+func TestForwardVerifySignature(t *testing.T) {
+	now := time.Unix(1767225600, 0)
+	body := []byte(`{"type":"sms:reply","id":"mo:1","data":{"from":"33601020304"}}`)
+	ts := "1767225600"
+	good := tasks.Sign(signingSecret, ts, body)
+	other := tasks.Sign("another-secret", ts, body)
+
+	cases := []struct {
+		name      string
+		secret    string
+		ts, sig   string
+		body      []byte
+		tolerance time.Duration
+		now       time.Time
+		want      error
+	}{
+		{"valid", signingSecret, ts, good, body, time.Minute, now, nil},
+		{"valid within tolerance", signingSecret, ts, good, body, time.Minute, now.Add(59 * time.Second), nil},
+		{"upper-case hex", signingSecret, ts, "v1=" + strings.ToUpper(strings.TrimPrefix(good, "v1=")), body, time.Minute, now, nil},
+		{"rotation: one of several", signingSecret, ts, other + ", " + good, body, time.Minute, now, nil},
+		{"default tolerance 5m", signingSecret, ts, good, body, 0, now.Add(4 * time.Minute), nil},
+		{"wrong secret", "nope", ts, good, body, time.Minute, now, tasks.ErrSignatureMismatch},
+		{"tampered body", signingSecret, ts, good, append([]byte(nil), append(body, ' ')...), time.Minute, now, tasks.ErrSignatureMismatch},
+		{"timestamp replaced", signingSecret, "1767225601", good, body, time.Minute, now, tasks.ErrSignatureMismatch},
+		{"too old", signingSecret, ts, good, body, time.Minute, now.Add(2 * time.Minute), tasks.ErrSignatureExpired},
+		{"from the future", signingSecret, ts, good, body, time.Minute, now.Add(-2 * time.Minute), tasks.ErrSignatureExpired},
+		{"timestamp not a number", signingSecret, "yesterday", good, body, time.Minute, now, tasks.ErrSignatureMalformed},
+		{"no timestamp", signingSecret, "", good, body, time.Minute, now, tasks.ErrSignatureMalformed},
+		{"no v1 entry", signingSecret, ts, "v0=abc", body, time.Minute, now, tasks.ErrSignatureMalformed},
+		{"empty signature", signingSecret, ts, "", body, time.Minute, now, tasks.ErrSignatureMalformed},
+		{"truncated", signingSecret, ts, good[:20], body, time.Minute, now, tasks.ErrSignatureMismatch},
+	}
+	for _, c := range cases {
+		err := tasks.VerifySignature(c.secret, c.ts, c.sig, c.body, c.tolerance, c.now)
+		if c.want == nil {
+			require.NoError(t, err, c.name)
+			continue
+		}
+		require.True(t, errors.Is(err, c.want), "%s: got %v", c.name, err)
+	}
+}
