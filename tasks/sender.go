@@ -43,7 +43,16 @@ type SenderConfig struct {
 	// for a send whose outcome is unknown (default 1000).
 	ReconcileWindow int
 
+	// Observer, when set, is told of acceptances and rate-limit waits (metrics).
+	Observer Observer
+
 	Now func() time.Time // for tests; default time.Now
+}
+
+// Observer is told what the send handlers do; the worker's metrics implement it.
+type Observer interface {
+	Accepted(a *Acceptance)
+	RateLimitWait()
 }
 
 // Sender delivers send, voice and batch tasks through sMsmode, at most once
@@ -246,6 +255,9 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 		acc.SendAt = dateEnvoi
 	}
 	info.add(slog.Int("provider_code", 0), slog.String("sms_id", res.SMSID), slog.Int("segments", j.segments))
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.Accepted(acc)
+	}
 	if err := s.record(ctx, acc); err != nil {
 		return err
 	}
@@ -269,6 +281,9 @@ func (s *Sender) wait(ctx context.Context) error {
 			return nil
 		}
 		logInfo(ctx).rateWaits++
+		if s.cfg.Observer != nil {
+			s.cfg.Observer.RateLimitWait()
+		}
 		if time.Now().Add(d).After(deadline) {
 			return &RateLimitedError{RetryAfter: d}
 		}

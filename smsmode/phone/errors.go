@@ -16,14 +16,15 @@ func (e *InvalidError) Error() string {
 
 // EntryError is an invalid entry of the list given to [NormalizeAll].
 type EntryError struct {
-	Index int // position in the list, from 0, like the JSON array it comes from
+	Index int // index in the list, from 0
 	Err   *InvalidError
 }
 
-// Error names the entry by position and value, e.g.
-// `phone: entry 3 "06 12": too short`.
+// Error names the entry by position, counted from 1 as people count (and as
+// the smsmode package's own "entry N" messages do), and by value: the
+// fourth entry gives `phone: entry 4 "06 12": too short`.
 func (e *EntryError) Error() string {
-	return fmt.Sprintf("phone: entry %d %q: %s", e.Index, e.Err.Input, e.Err.Reason)
+	return fmt.Sprintf("phone: entry %d %q: %s", e.Index+1, e.Err.Input, e.Err.Reason)
 }
 
 // Unwrap returns the *InvalidError, for errors.As.

@@ -31,5 +31,5 @@ func ExampleNormalizeAll() {
 	fmt.Println(err)
 	// Output:
 	// [33612345678 33756123456] <nil>
-	// phone: entry 1 "06 12": too short
+	// phone: entry 2 "06 12": too short
 }

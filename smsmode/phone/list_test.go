@@ -29,7 +29,7 @@ func TestNormalizeAll(t *testing.T) {
 
 func TestNormalizeAllInvalid(t *testing.T) {
 	_, err := NormalizeAll([]string{"0612345678", "0756123456", "0612345678", "06 12", "bad"}, "FR")
-	require.EqualError(t, err, `phone: entry 3 "06 12": too short`)
+	require.EqualError(t, err, `phone: entry 4 "06 12": too short`)
 	var entry *EntryError
 	require.ErrorAs(t, err, &entry)
 	require.Equal(t, 3, entry.Index)

@@ -133,19 +133,23 @@ func isoByte(r rune) byte {
 	return '?'
 }
 
-// appendISO appends the ISO-8859-15 bytes of s to dst.
-func appendISO(dst []byte, s string) []byte {
-	for i := 0; i < len(s); {
+// encodeISO returns the ISO-8859-15 bytes of s. It writes into a buffer of
+// len(s) bytes, always enough since no rune takes fewer bytes in UTF-8, by
+// index rather than by append: this is the hottest loop of a send.
+func encodeISO(s string) []byte {
+	b := make([]byte, len(s))
+	n := 0
+	for i := 0; i < len(s); n++ {
 		if c := s[i]; c < utf8.RuneSelf {
-			dst = append(dst, gsm.iso[c])
+			b[n] = gsm.iso[c]
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		dst = append(dst, isoByte(r))
+		b[n] = isoByte(r)
 		i += size
 	}
-	return dst
+	return b[:n]
 }
 
 // isGSMLetter reports whether r is a letter of the table.

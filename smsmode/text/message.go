@@ -184,8 +184,7 @@ func (m Message) Bytes() []byte {
 	if m.Encoding == Unicode {
 		return []byte(m.Text)
 	}
-	// One byte per rune: len(m.Text) bytes are always enough.
-	return appendISO(make([]byte, 0, len(m.Text)), m.Text)
+	return encodeISO(m.Text)
 }
 
 // EncodeGSM returns the ISO-8859-15 bytes of s, which must hold only characters of the GSM table.
@@ -202,5 +201,5 @@ func EncodeGSM(s string) ([]byte, error) {
 		r, _ := utf8.DecodeRuneInString(s[n:])
 		return nil, &UnsupportedCharError{Char: r, Position: utf8.RuneCountInString(s[:n])}
 	}
-	return appendISO(make([]byte, 0, len(s)), s), nil
+	return encodeISO(s), nil
 }
