@@ -75,6 +75,7 @@ type Forwarder struct {
 	secret  []byte
 	client  *http.Client
 	now     func() time.Time
+	observe func(typ string, err error)
 }
 
 // ForwarderOption configures a Forwarder.
@@ -83,6 +84,11 @@ type ForwarderOption func(*Forwarder)
 // WithForwardClient replaces the HTTP client (default: its own transport
 // and a DefaultForwardTimeout timeout).
 func WithForwardClient(c *http.Client) ForwarderOption { return func(f *Forwarder) { f.client = c } }
+
+// WithForwardObserver is told the outcome of every forward (metrics).
+func WithForwardObserver(observe func(typ string, err error)) ForwarderOption {
+	return func(f *Forwarder) { f.observe = observe }
+}
 
 // WithForwardClock replaces time.Now for the timestamp (tests).
 func WithForwardClock(now func() time.Time) ForwarderOption {
@@ -121,6 +127,14 @@ func (f *Forwarder) String() string { return "forwarder to " + f.safeURL }
 
 // Forward posts {"type":typ,"id":id,"data":data} and returns nil on a 2xx answer.
 func (f *Forwarder) Forward(ctx context.Context, typ, id string, data any) error {
+	err := f.forward(ctx, typ, id, data)
+	if f.observe != nil {
+		f.observe(typ, err)
+	}
+	return err
+}
+
+func (f *Forwarder) forward(ctx context.Context, typ, id string, data any) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("forward %s %s: encode: %w", typ, id, err)

@@ -28,17 +28,46 @@ type TaskStatus struct {
 	CompletedAt   time.Time
 	Result        *Result
 	Acceptance    *Acceptance // from the ledger, once the provider accepted the task
+	// Recipients is each recipient's latest delivery report (empty until
+	// sMsmode calls back; needs WithRecipientStore).
+	Recipients []RecipientState
 }
 
 // Inspector answers status questions and cancels tasks.
 type Inspector struct {
 	insp   *asynq.Inspector
 	ledger *Ledger
+	store  *RecipientStore
+}
+
+// InspectorOption configures an Inspector.
+type InspectorOption func(*Inspector)
+
+// WithRecipientStore makes Status report each recipient's latest delivery status.
+func WithRecipientStore(s *RecipientStore) InspectorOption {
+	return func(i *Inspector) { i.store = s }
 }
 
 // NewInspector returns an Inspector over the queues of r and ledger.
-func NewInspector(r asynq.RedisConnOpt, ledger *Ledger) *Inspector {
-	return &Inspector{insp: asynq.NewInspector(r), ledger: ledger}
+func NewInspector(r asynq.RedisConnOpt, ledger *Ledger, opts ...InspectorOption) *Inspector {
+	i := &Inspector{insp: asynq.NewInspector(r), ledger: ledger}
+	for _, o := range opts {
+		o(i)
+	}
+	return i
+}
+
+// withRecipients adds the delivery reports of a task the provider accepted.
+func (i *Inspector) withRecipients(ctx context.Context, st *TaskStatus) (*TaskStatus, error) {
+	if i.store == nil || st.Acceptance == nil {
+		return st, nil
+	}
+	rs, err := i.store.Recipients(ctx, st.ID, st.Acceptance.SMSID)
+	if err != nil {
+		return nil, err
+	}
+	st.Recipients = rs
+	return st, nil
 }
 
 // Close closes the Redis connection.
@@ -77,7 +106,7 @@ func (i *Inspector) Status(ctx context.Context, id string) (*TaskStatus, error) 
 			return nil, ErrNotFound
 		}
 		r := acc.Result()
-		return &TaskStatus{ID: id, Type: acc.Type, State: "expired", Result: &r, Acceptance: acc}, nil
+		return i.withRecipients(ctx, &TaskStatus{ID: id, Type: acc.Type, State: "expired", Result: &r, Acceptance: acc})
 	}
 	st := &TaskStatus{
 		ID: info.ID, Type: info.Type, Queue: info.Queue, State: info.State.String(),
@@ -98,7 +127,7 @@ func (i *Inspector) Status(ctx context.Context, id string) (*TaskStatus, error) 
 		r := acc.Result()
 		st.Result = &r
 	}
-	return st, nil
+	return i.withRecipients(ctx, st)
 }
 
 // Deleter cancels a message the provider holds (smsmode.Client.DeleteSMS).

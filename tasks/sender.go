@@ -170,13 +170,21 @@ func (s *Sender) ProcessBatch(ctx context.Context, t *asynq.Task) error {
 	}
 	return s.deliver(ctx, t, job{
 		typ: TypeBatch, sendAt: p.SendAt, segments: pb.segments, encoding: "gsm",
-		recipients: []string{b.Rows[0].Number}, ref: b.RefClient, text: b.Rows[0].Message,
+		recipients: batchNumbers(b.Rows), ref: b.RefClient, text: b.Rows[0].Message,
 		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
 			m := b
 			m.SendAt = at
 			return s.cfg.Provider.SendBatch(ctx, &m)
 		},
 	})
+}
+
+func batchNumbers(rows []smsmode.BatchRow) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.Number
+	}
+	return out
 }
 
 func decode(t *asynq.Task, v any) error {

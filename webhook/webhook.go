@@ -68,7 +68,7 @@ const (
 const (
 	DefaultMaxBody        = 16 << 10 // 16 KiB
 	DefaultMaxRetry       = 20
-	DefaultEnqueueTimeout = 3 * time.Second
+	DefaultEnqueueTimeout = 5 * time.Second
 )
 
 // Enqueuer stores a task; an *asynq.Client satisfies it.
@@ -104,6 +104,10 @@ type Config struct {
 	// 503. With Redis down, go-redis keeps redialling until then, so this
 	// is also how long a 503 takes.
 	EnqueueTimeout time.Duration
+	// Observe, when set, is told each callback's kind ("delivery", "reply",
+	// or "" for an unknown route) and outcome ("stored", "duplicate",
+	// "invalid", "not_found", …): the worker counts them in its metrics.
+	Observe func(kind, outcome string)
 }
 
 // Handler serves both callback routes. It is safe for concurrent use.
@@ -214,6 +218,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &logRecord{route: Redact(pathOf(r)), method: r.Method}
 	defer func() {
 		h.logCallback(r.Context(), rec, time.Since(start))
+		if h.cfg.Observe != nil {
+			h.cfg.Observe(rec.kind, rec.outcome)
+		}
 	}()
 	// Nothing below is expected to panic; if it ever did, the provider would
 	// see a dropped connection and a stack trace would reach the server's

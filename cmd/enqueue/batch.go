@@ -25,9 +25,9 @@ import (
 
 func cmdBatch(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("batch")
-	file := fs.String("file", "", "the CSV `ROWS.csv` (numero,message,emetteur[,refClient]; header optional; UTF-8 or ISO-8859-15), - for standard input")
-	from := fs.String("from", "", "`SENDER` (emetteur) for rows that have none; not with --reply")
-	ref := fs.String("ref", "", "campaign reference `REF` (refClient) for rows that have none")
+	file := fs.String("file", "", "ROWS.csv", "the rows: numero,message,emetteur[,refClient], header optional, UTF-8 or ISO-8859-15; - reads standard input")
+	from := fs.String("from", "", "SENDER", "sender (emetteur) of the rows that have none; not with --reply")
+	ref := fs.String("ref", "", "REF", "reference (refClient) of the rows that have none")
 	reply := fs.Bool("reply", false, "allow recipients to reply (classe_msg=4): no sender, GSM characters only")
 	common := addEnqueueFlags(fs, tasks.QueueLow)
 	if _, err := a.parse(fs, args, nil, "file"); err != nil {
@@ -65,11 +65,10 @@ func cmdBatch(ctx context.Context, a *app, args []string) error {
 		return batchValidationError(err, name, lines)
 	}
 
-	opt, rdb, err := a.redisConn(ctx)
+	opt, err := a.redisConn(ctx)
 	if err != nil {
 		return err
 	}
-	rdb.Close()
 	e := tasks.NewEnqueuer(opt, a.taskOptions())
 	defer e.Close()
 	chunks := (len(rows) + a.cfg.BatchChunk - 1) / a.cfg.BatchChunk
@@ -158,7 +157,7 @@ func (a *app) readRows(name string, r io.Reader) ([]tasks.BatchRow, []int, error
 			if errors.As(err, &pe) {
 				return nil, nil, invalidf("%s line %d: %v", name, pe.Line, pe.Err)
 			}
-			return nil, nil, failf("reading %s: %v", name, err)
+			return nil, nil, invalidf("cannot read %s: %v", name, trimPathError(err))
 		}
 		line, _ := cr.FieldPos(0)
 		for i, f := range rec {
@@ -174,7 +173,11 @@ func (a *app) readRows(name string, r io.Reader) ([]tasks.BatchRow, []int, error
 		}
 		if len(rec) < 2 || len(rec) > 4 {
 			progress(true)
-			return nil, nil, invalidf("%s line %d: %d fields; want numero,message,emetteur[,refClient] (quote a message that contains commas)", name, line, len(rec))
+			hint := "quote a message that contains commas"
+			if len(rec) == 1 && strings.Contains(rec[0], ";") {
+				hint = "fields are separated by commas, not semicolons"
+			}
+			return nil, nil, invalidf("%s line %d: %d fields; want numero,message,emetteur[,refClient] (%s)", name, line, len(rec), hint)
 		}
 		row := tasks.BatchRow{To: strings.TrimSpace(rec[0]), Message: rec[1]}
 		if len(rec) > 2 {

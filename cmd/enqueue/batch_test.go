@@ -135,8 +135,9 @@ func TestBatchChunks(t *testing.T) {
 	require.Equal(t, "enqueue: task ID already exists; nothing enqueued\n", r.stderr)
 	require.Len(t, f.tasks(), 3)
 
-	// Without --id: three chunk IDs of one new base.
-	ids := requireOK(t, f.run("batch", "--file", file))
+	// Without --id: chunk IDs of one new base.
+	f.setenv("BATCH_CHUNK", "1")
+	ids := requireOK(t, f.run("batch", "--file", writeFile(t, "small.csv", genRows(3))))
 	require.Len(t, ids, 3)
 	base := strings.TrimSuffix(ids[0], "-1")
 	require.Equal(t, []string{base + "-1", base + "-2", base + "-3"}, ids)
@@ -164,6 +165,18 @@ func TestBatchInvalidRow(t *testing.T) {
 	requireFails(t, r, 2, "ROWS.csv line 36: invalid to:", `"06 12"`, "too short")
 	f.requireNothingEnqueued()
 
+	// Several bad rows in several chunks (checked in parallel): the first
+	// one in the file is reported.
+	for range 5 {
+		rows[38] = "0612345678,,SHOP"   // line 41, chunk 4
+		rows[17] = "0612345678,,SHOP"   // line 20, chunk 2
+		rows[19] = "+999 12,Hello,SHOP" // line 22, chunk 2
+		content = "numero,message,emetteur,refClient\n" + strings.Join(rows, "\n")
+		r = f.run("batch", "--file", writeFile(t, "ROWS.csv", content))
+		requireFails(t, r, 2, "ROWS.csv line 20: invalid message: empty")
+	}
+	f.requireNothingEnqueued()
+
 	tests := []struct {
 		name, content string
 		want          []string
@@ -174,12 +187,18 @@ func TestBatchInvalidRow(t *testing.T) {
 		{"unicode", "numero,message\n0612345678,Bonjour 日本\n", []string{"line 2: invalid message:"}},
 		{"too many fields", "0612345678,Bonjour, à demain,SHOP,ref\n", []string{"line 1: 5 fields"}},
 		{"one field", "0612345678\n", []string{"line 1: 1 fields"}},
+		{"semicolons", "numero;message\n0612345678;Bonjour\n", []string{"line 2: 1 fields", "not semicolons"}},
+		{"directory", "", nil},
 		{"no rows", "numero,message,emetteur\n", []string{"no rows"}},
 		{"empty file", "", []string{"no rows"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			requireFails(t, f.run("batch", "--file", writeFile(t, "f.csv", tt.content)), 2, tt.want...)
+			file := writeFile(t, "f.csv", tt.content)
+			if tt.name == "directory" {
+				file, tt.want = filepath.Dir(file), []string{"cannot read", "is a directory"}
+			}
+			requireFails(t, f.run("batch", "--file", file), 2, tt.want...)
 			f.requireNothingEnqueued()
 		})
 	}

@@ -36,7 +36,7 @@ var docs = map[string]doc{
 			"the count it needs. Prints the task ID.",
 		examples: []string{
 			`enqueue send --to 0612345678 --message "Votre code : 4821" --queue critical`,
-			`enqueue send --to "06 12 34 56 78,+44 7700 900123" --from MYSHOP --at "2026-12-24 18:30" --message "Joyeux Noël !"`,
+			`enqueue send --to "06 12 34 56 78,+44 7911 123456" --from MYSHOP --at "2026-12-24 18:30" --message "Joyeux Noël !"`,
 			`printf 'Order %s shipped\n' 42 | enqueue send --to +33698765432 --message - --id order-42-shipped`,
 		},
 	},
@@ -123,27 +123,33 @@ type flagSet struct {
 	*flag.FlagSet
 	name  string
 	order []string
+	meta  map[string]string // value names in the help: --to LIST
 }
 
 func newFlagSet(name string) *flagSet {
 	fs := flag.NewFlagSet("enqueue "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors and help are printed by parse
 	fs.Usage = func() {}
-	return &flagSet{FlagSet: fs, name: name}
+	return &flagSet{FlagSet: fs, name: name, meta: map[string]string{}}
 }
 
-func (f *flagSet) String(name, value, usage string) *string {
+// String defines a string flag shown as "--name META" in the help.
+func (f *flagSet) String(name, value, meta, usage string) *string {
 	f.order = append(f.order, name)
+	f.meta[name] = meta
 	return f.FlagSet.String(name, value, usage)
 }
 
+// Bool defines a boolean flag, shown as "--name".
 func (f *flagSet) Bool(name string, value bool, usage string) *bool {
 	f.order = append(f.order, name)
 	return f.FlagSet.Bool(name, value, usage)
 }
 
-func (f *flagSet) Int(name string, value int, usage string) *int {
+// Int defines an integer flag shown as "--name META" in the help.
+func (f *flagSet) Int(name string, value int, meta, usage string) *int {
 	f.order = append(f.order, name)
+	f.meta[name] = meta
 	return f.FlagSet.Int(name, value, usage)
 }
 
@@ -243,26 +249,31 @@ func printCommandHelp(w io.Writer, fs *flagSet) {
 		fmt.Fprint(w, "\nFlags:\n")
 		for _, name := range fs.order {
 			f := fs.Lookup(name)
-			value, usage := flag.UnquoteUsage(f)
-			left := "  --" + name
-			if value != "" {
-				left += " " + value
+			left := "--" + name
+			if m := fs.meta[name]; m != "" {
+				left += " " + m
 			}
-			if len(left) < 24 {
-				left += strings.Repeat(" ", 24-len(left))
-			} else {
-				left += "\n" + strings.Repeat(" ", 24)
-			}
-			line := left + usage
+			usage := f.Usage
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-				line += fmt.Sprintf(" (default %s)", f.DefValue)
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintln(w, line)
+			printFlag(w, left, usage)
 		}
-		fmt.Fprintf(w, "  -h, --help              this help\n")
+		printFlag(w, "-h, --help", "this help")
 	}
 	fmt.Fprint(w, "\nExamples:\n")
 	for _, e := range d.examples {
 		fmt.Fprintln(w, "  "+e)
 	}
+}
+
+func printFlag(w io.Writer, left, usage string) {
+	const col = 24
+	left = "  " + left
+	if len(left) < col {
+		left += strings.Repeat(" ", col-len(left))
+	} else {
+		left += "\n" + strings.Repeat(" ", col)
+	}
+	fmt.Fprintln(w, left+usage)
 }

@@ -181,26 +181,20 @@ func (a *app) taskOptions() tasks.Options {
 }
 
 // redisConn checks that Redis answers (within redisTimeout) and returns the
-// connection option for asynq and a go-redis client for the ledger; the
-// caller closes the client.
-func (a *app) redisConn(ctx context.Context) (asynq.RedisConnOpt, redis.UniversalClient, error) {
+// connection option for asynq.
+func (a *app) redisConn(ctx context.Context) (asynq.RedisConnOpt, error) {
 	opt, err := a.cfg.RedisConnOpt()
 	if err != nil {
-		return nil, nil, invalidf("%v", err)
+		return nil, invalidf("%v", err)
 	}
 	ping := pingClient(opt)
+	defer ping.Close()
 	pctx, cancel := context.WithTimeout(ctx, redisTimeout)
 	defer cancel()
-	err = ping.Ping(pctx).Err()
-	ping.Close()
-	if err != nil {
-		return nil, nil, redisError(ctx, pctx, err)
+	if err := ping.Ping(pctx).Err(); err != nil {
+		return nil, redisError(ctx, pctx, err)
 	}
-	rdb, err := a.cfg.RedisClient()
-	if err != nil {
-		return nil, nil, invalidf("%v", err)
-	}
-	return opt, rdb, nil
+	return opt, nil
 }
 
 // pingClient is a client for the connection check that gives up quickly:

@@ -291,8 +291,8 @@ func TestFlagErrorText(t *testing.T) {
 	got := []string{}
 	for _, args := range [][]string{{"--x"}, {"--to"}, {"--stop=a"}, {"--reply=z"}} {
 		fs := newFlagSet("send")
-		fs.String("to", "", "")
-		fs.Int("stop", 0, "")
+		fs.String("to", "", "", "")
+		fs.Int("stop", 0, "", "")
 		fs.Bool("reply", false, "")
 		got = append(got, flagErrorText(fs.Parse(args)))
 	}

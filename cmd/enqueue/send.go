@@ -21,9 +21,9 @@ type enqueueFlags struct {
 
 func addEnqueueFlags(fs *flagSet, defaultQueue string) enqueueFlags {
 	return enqueueFlags{
-		at:    fs.String("at", "", "send at `TIME`: RFC3339 (2026-12-24T18:30:00+01:00) or \"YYYY-MM-DD HH:MM\" in SMSMODE_TIMEZONE; default now"),
-		queue: fs.String("queue", "", "`Q`ueue: critical, default, low … (default \""+defaultQueue+"\")"),
-		id:    fs.String("id", "", "task `ID` (default a new UUID); enqueueing again with an existing ID enqueues nothing"),
+		at:    fs.String("at", "", "TIME", "send time: RFC3339 (2026-12-24T18:30:00+01:00) or \"YYYY-MM-DD HH:MM\" in SMSMODE_TIMEZONE; default now"),
+		queue: fs.String("queue", "", "Q", "queue: critical, default, low … (default \""+defaultQueue+"\")"),
+		id:    fs.String("id", "", "ID", "task ID (default a new UUID); enqueueing again with an existing ID enqueues nothing"),
 	}
 }
 
@@ -40,14 +40,14 @@ func (f enqueueFlags) options() []tasks.EnqueueOption {
 
 func cmdSend(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("send")
-	to := fs.String("to", "", "recipients: comma-separated `LIST` of numbers, national (06 12 34 56 78) or international (+33 6 12 34 56 78)")
-	message := fs.String("message", "", "the `TEXT`, or - to read it from standard input")
-	from := fs.String("from", "", "`SENDER` name shown to recipients (emetteur), at most 11 characters; not with --reply")
-	ref := fs.String("ref", "", "your `REF`erence (refClient), echoed in delivery reports; default the task ID")
+	to := fs.String("to", "", "LIST", "recipients: comma-separated numbers, national (06 12 34 56 78) or international (+33 6 12 34 56 78)")
+	message := fs.String("message", "", "TEXT|-", "the text, or - to read it from standard input")
+	from := fs.String("from", "", "SENDER", "sender name shown to recipients (emetteur), at most 11 characters; not with --reply")
+	ref := fs.String("ref", "", "REF", "your reference (refClient), echoed in delivery reports; default the task ID")
 	reply := fs.Bool("reply", false, "allow recipients to reply (classe_msg=4): no --from, GSM characters only")
-	encoding := fs.String("encoding", "auto", "`auto`, gsm or unicode; auto replaces look-alikes and uses unicode only when needed")
-	stop := fs.Int("stop", 0, "`0|1|2`: STOP mention none, only when it fits for free, always")
-	maxSeg := fs.Int("max-segments", 0, "refuse a message needing more than `N` segments, 1 to 10 (default 5)")
+	encoding := fs.String("encoding", "auto", "auto|gsm|unicode", "auto replaces look-alikes (’ → ') and uses unicode only for characters without one")
+	stop := fs.Int("stop", 0, "0|1|2", "STOP mention: 0 none, 1 only when the text leaves room for it, 2 always")
+	maxSeg := fs.Int("max-segments", 0, "N", "refuse a message needing more than N segments, 1 to 10 (default 5)")
 	common := addEnqueueFlags(fs, tasks.QueueDefault)
 	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
 		return err
@@ -81,10 +81,10 @@ func cmdSend(ctx context.Context, a *app, args []string) error {
 
 func cmdVoice(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("voice")
-	to := fs.String("to", "", "recipients: comma-separated `LIST` of numbers, national or international")
-	message := fs.String("message", "", "the `TEXT` read aloud (at most 160 characters), or - to read it from standard input")
-	title := fs.String("title", "", "`T`itle of the message (shown in the sMsmode account)")
-	language := fs.String("language", "", "voice `L`anguage: fr-FR, en-GB, de-DE or es-ES (default: the account's)")
+	to := fs.String("to", "", "LIST", "recipients: comma-separated numbers, national or international")
+	message := fs.String("message", "", "TEXT|-", "the text read aloud (at most 160 characters), or - to read it from standard input")
+	title := fs.String("title", "", "T", "title of the message (shown in the sMsmode account)")
+	language := fs.String("language", "", "L", "voice language: fr-FR, en-GB, de-DE or es-ES (default: the account's)")
 	common := addEnqueueFlags(fs, tasks.QueueDefault)
 	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
 		return err
@@ -113,11 +113,10 @@ func cmdVoice(ctx context.Context, a *app, args []string) error {
 
 // enqueueOne connects, enqueues and prints the task ID.
 func (a *app) enqueueOne(ctx context.Context, do func(context.Context, *tasks.Enqueuer) (tasks.Enqueued, error), flags map[string]string) error {
-	opt, rdb, err := a.redisConn(ctx)
+	opt, err := a.redisConn(ctx)
 	if err != nil {
 		return err
 	}
-	rdb.Close()
 	e := tasks.NewEnqueuer(opt, a.taskOptions())
 	defer e.Close()
 	octx, cancel := context.WithTimeout(ctx, redisTimeout)

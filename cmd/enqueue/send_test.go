@@ -109,7 +109,7 @@ func TestSendInvalid(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"bad number", []string{"--to", "0612345678,06 12", "--message", "x"}, []string{"invalid to:", `"06 12"`, "too short"}},
+		{"bad number", []string{"--to", "0612345678,06 12", "--message", "x"}, []string{`enqueue: invalid to: entry 2 "06 12": too short`}},
 		{"letters", []string{"--to", "hello", "--message", "x"}, []string{"invalid to:", `"hello"`}},
 		{"empty message", []string{"--to", "0612345678", "--message", ""}, []string{"invalid message: empty"}},
 		{"blank message", []string{"--to", "0612345678", "--message", "   "}, []string{"invalid message: empty"}},

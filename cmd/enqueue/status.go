@@ -18,11 +18,15 @@ const opTimeout = 30 * time.Second
 // inspector connects and returns a tasks.Inspector; close it with the
 // returned func.
 func (a *app) inspector(ctx context.Context) (*tasks.Inspector, func(), error) {
-	opt, rdb, err := a.redisConn(ctx)
+	opt, err := a.redisConn(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	insp := tasks.NewInspector(opt, tasks.NewLedger(rdb, 0))
+	rdb, err := a.cfg.RedisClient()
+	if err != nil {
+		return nil, nil, invalidf("%v", err)
+	}
+	insp := tasks.NewInspector(opt, tasks.NewLedger(rdb, 0), tasks.WithRecipientStore(tasks.NewRecipientStore(rdb, 0)))
 	return insp, func() { insp.Close(); rdb.Close() }, nil
 }
 
@@ -135,20 +139,28 @@ func (a *app) printStatus(w io.Writer, st *tasks.TaskStatus) {
 	printRecipients(w, st)
 }
 
-// printRecipients prints the task's recipients.
-//
-// DELIVERY STATUS GOES HERE: once the worker's status store exists (another
-// issue: "the worker records each recipient's latest delivery status,
-// readable with enqueue status"), look each recipient up in it and print its
-// latest delivery status next to the number. Until then the recipients come
-// from the acceptance ledger, i.e. only once sMsmode accepted the task.
+// printRecipients prints each recipient of an accepted task with its latest
+// delivery report, once sMsmode has called back.
 func printRecipients(w io.Writer, st *tasks.TaskStatus) {
 	if st.Acceptance == nil || len(st.Acceptance.Recipients) == 0 {
 		return
 	}
+	reports := make(map[string]tasks.RecipientState, len(st.Recipients))
+	for _, r := range st.Recipients {
+		reports[r.Number] = r
+	}
 	fmt.Fprintf(w, "%-14s%d\n", "Recipients:", len(st.Acceptance.Recipients))
-	for _, r := range st.Acceptance.Recipients {
-		fmt.Fprintf(w, "  %s\n", r)
+	for _, n := range st.Acceptance.Recipients {
+		r, ok := reports[n]
+		if !ok {
+			fmt.Fprintf(w, "  %-15s no delivery report yet\n", n)
+			continue
+		}
+		final := ""
+		if !r.Final {
+			final = " (may change)"
+		}
+		fmt.Fprintf(w, "  %-15s %s [%d]%s at %s\n", n, r.StatusText, r.Status, final, r.ReceivedAt.Format("2006-01-02 15:04:05 -07:00"))
 	}
 }
 

@@ -58,13 +58,21 @@ func TestStatusAccepted(t *testing.T) {
 		SendAt:     time.Date(2026, 12, 24, 18, 30, 0, 0, paris),
 		AcceptedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, paris),
 	})
+	// One recipient has a delivery report, the other none yet.
+	_, err = tasks.NewRecipientStore(f.srv.Client(), 0).Record(context.Background(), tasks.DeliveryPayload{
+		SMSID: "Q1w2E3r4", To: "33612345678", Status: 11, StatusText: "received", Final: true,
+		ReceivedAt: time.Date(2026, 12, 24, 18, 31, 5, 0, paris), TaskID: "s2",
+	})
+	require.NoError(t, err)
 	r := f.run("status", "s2")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, want := range []string{
 		"ID:           s2\n", "State:        pending\n",
 		"smsID:        Q1w2E3r4\n", "Segments:     1\n", "Encoding:     gsm\n", "date_envoi:   24122026-18:30\n",
 		"Accepted:     2026-12-01 10:00:00 CET\n",
-		"Recipients:   2\n  33612345678\n  33698765432\n",
+		"Recipients:   2\n",
+		"  33612345678     received [11] at 2026-12-24 18:31:05 +01:00\n",
+		"  33698765432     no delivery report yet\n",
 	} {
 		require.Contains(t, r.stdout, want)
 	}

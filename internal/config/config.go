@@ -40,6 +40,10 @@ type Config struct {
 
 	MonitoringUser     string `envconfig:"MONITORING_USER"`
 	MonitoringPassword string `envconfig:"MONITORING_PASSWORD"`
+	MonitoringReadOnly bool   `envconfig:"MONITORING_READ_ONLY" default:"false"` // view-only web UI
+
+	// Role selects what this process runs: all, tasks or webhooks (also the worker's --role flag).
+	Role string `envconfig:"WORKER_ROLE" default:"all"`
 
 	EventsForwardURL    string `envconfig:"EVENTS_FORWARD_URL"`
 	EventsSigningSecret string `envconfig:"EVENTS_SIGNING_SECRET"`

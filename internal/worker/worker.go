@@ -1,6 +1,6 @@
 // Package worker assembles the long-running smsq process: the asynq server
-// running the send handlers, and the HTTP server for health, webhooks,
-// metrics and the web UI. cmd/worker only calls it.
+// running the send and event handlers, and the HTTP server for health,
+// webhooks, metrics and the web UI. cmd/worker only calls it.
 package worker
 
 import (
@@ -10,33 +10,75 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smsq/smsq/internal/config"
+	"github.com/smsq/smsq/internal/metrics"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/webhook"
 )
+
+// Role says which parts a process runs, so that one image can be deployed as
+// task pods and as webhook-only pods.
+type Role string
+
+// Roles.
+const (
+	RoleAll      Role = "all"      // tasks and webhooks
+	RoleTasks    Role = "tasks"    // the task server; no webhook routes
+	RoleWebhooks Role = "webhooks" // webhook routes only; no task processing
+)
+
+// ParseRole parses "all", "tasks" or "webhooks" ("" is all).
+func ParseRole(s string) (Role, error) {
+	switch Role(s) {
+	case "", RoleAll:
+		return RoleAll, nil
+	case RoleTasks, RoleWebhooks:
+		return Role(s), nil
+	}
+	return "", fmt.Errorf("role %q: want all, tasks or webhooks", s)
+}
+
+// CreditRefreshInterval is how often credit.do is read for the credit gauge.
+const CreditRefreshInterval = 5 * time.Minute
 
 // Worker is one smsq process.
 type Worker struct {
-	cfg    *config.Config
-	log    *slog.Logger
-	rdb    redis.UniversalClient
-	server *asynq.Server
-	mux    *asynq.ServeMux
-	http   *http.Server
-	ln     net.Listener
-	ready  chan struct{}
+	cfg      *config.Config
+	role     Role
+	log      *slog.Logger
+	rdb      redis.UniversalClient
+	client   *smsmode.Client
+	server   *asynq.Server // nil for RoleWebhooks
+	mux      *asynq.ServeMux
+	enqueuer *asynq.Client // webhook follow-up tasks
+	insp     *asynq.Inspector
+	metrics  *metrics.Metrics
+	http     *http.Server
+	ln       net.Listener
+	ready    chan struct{}
 }
 
-// New builds a worker from cfg. It opens no connection yet except the HTTP listener.
-func New(cfg *config.Config, logger *slog.Logger) (*Worker, error) {
-	if err := cfg.RequireProvider(); err != nil {
-		return nil, err
+// New builds a worker from cfg. It opens no connection yet.
+func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
+	if role != RoleWebhooks {
+		if err := cfg.RequireProvider(); err != nil {
+			return nil, err
+		}
+	}
+	if role == RoleWebhooks && cfg.WebhookSecret == "" {
+		return nil, errors.New("config: WEBHOOK_SECRET is required for the webhooks role")
+	}
+	if cfg.EventsForwardURL != "" && cfg.EventsSigningSecret == "" {
+		return nil, errors.New("config: EVENTS_SIGNING_SECRET is required when EVENTS_FORWARD_URL is set")
 	}
 	connOpt, err := cfg.RedisConnOpt()
 	if err != nil {
@@ -57,79 +99,124 @@ func New(cfg *config.Config, logger *slog.Logger) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: SMSMODE_BASE_URL: %w", err)
 	}
-	w := &Worker{cfg: cfg, log: logger, rdb: rdb, ready: make(chan struct{})}
-
-	sc := tasks.SenderConfig{
-		Provider: client,
-		Ledger:   tasks.NewLedger(rdb, 0),
-		Region:   cfg.DefaultRegion,
-		Location: cfg.Timezone.Location,
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	w := &Worker{
+		cfg: cfg, role: role, log: logger, rdb: rdb, client: client,
+		insp:    asynq.NewInspector(connOpt),
+		metrics: metrics.New(reg),
+		ready:   make(chan struct{}),
 	}
-	if cfg.Rate > 0 {
-		sc.Limiter = tasks.NewRedisLimiter(rdb, cfg.Rate)
-	}
-	if cfg.WebhookPublicURL != "" && cfg.WebhookSecret != "" {
-		sc.NotificationURL = webhookURL(cfg.WebhookPublicURL, cfg.WebhookSecret, "delivery")
-		sc.ReplyURL = webhookURL(cfg.WebhookPublicURL, cfg.WebhookSecret, "reply")
-	}
-	w.mux = asynq.NewServeMux()
-	w.mux.Use(tasks.Logging(logger))
-	tasks.NewSender(sc).Register(w.mux)
+	reg.MustRegister(metrics.NewQueueCollector(w.insp, logger))
+	ledger := tasks.NewLedger(rdb, 0)
 
-	retry := tasks.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
-	w.server = asynq.NewServer(connOpt, asynq.Config{
-		Concurrency:     cfg.WorkerConcurrency,
-		Queues:          map[string]int(cfg.WorkerQueues),
-		RetryDelayFunc:  retry.Delay,
-		IsFailure:       tasks.IsFailure,
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		Logger:          asynqLogger{logger},
-		LogLevel:        asynq.WarnLevel,
-		// asynq looks for new work every second by default when idle; an OTP
-		// cannot wait that long. A 20 ms poll costs one cheap Lua call per
-		// queue set, and is skipped while tasks keep coming.
-		TaskCheckInterval: 20 * time.Millisecond,
-		// Retries and rate-limited tasks come back within a second of their time.
-		DelayedTaskCheckInterval: time.Second,
-	})
+	if role != RoleWebhooks {
+		w.mux = asynq.NewServeMux()
+		w.mux.Use(tasks.Logging(logger), metrics.TaskOutcomes(w.metrics))
+		sc := tasks.SenderConfig{
+			Provider: metrics.Provider{Next: client, Metrics: w.metrics},
+			Ledger:   ledger,
+			Region:   cfg.DefaultRegion,
+			Location: cfg.Timezone.Location,
+			Observer: metrics.Observer{Metrics: w.metrics},
+		}
+		if cfg.Rate > 0 {
+			sc.Limiter = tasks.NewRedisLimiter(rdb, cfg.Rate)
+		}
+		if cfg.WebhookPublicURL != "" && cfg.WebhookSecret != "" {
+			sc.NotificationURL = webhook.DeliveryURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
+			sc.ReplyURL = webhook.ReplyURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
+		}
+		tasks.NewSender(sc).Register(w.mux)
 
+		ec := tasks.EventConfig{Store: tasks.NewRecipientStore(rdb, 0), Ledger: ledger}
+		if cfg.EventsForwardURL != "" {
+			f, err := tasks.NewForwarder(cfg.EventsForwardURL, cfg.EventsSigningSecret,
+				tasks.WithForwardObserver(func(typ string, err error) {
+					outcome := "ok"
+					if err != nil {
+						outcome = "error"
+					}
+					w.metrics.EventsForwarded.WithLabelValues(typ, outcome).Inc()
+				}))
+			if err != nil {
+				return nil, fmt.Errorf("config: %w", err)
+			}
+			ec.Forwarder = f
+		}
+		tasks.NewEventHandler(ec).Register(w.mux)
+
+		retry := tasks.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
+		w.server = asynq.NewServer(connOpt, asynq.Config{
+			Concurrency:     cfg.WorkerConcurrency,
+			Queues:          map[string]int(cfg.WorkerQueues),
+			RetryDelayFunc:  retry.Delay,
+			IsFailure:       tasks.IsFailure,
+			ShutdownTimeout: cfg.ShutdownTimeout,
+			Logger:          asynqLogger{logger},
+			LogLevel:        asynq.WarnLevel,
+			// asynq looks for new work every second by default when idle; an OTP
+			// cannot wait that long. A 20 ms poll costs one cheap Lua call, and
+			// is skipped while tasks keep coming.
+			TaskCheckInterval: 20 * time.Millisecond,
+			// Retries and rate-limited tasks come back within a second of their time.
+			DelayedTaskCheckInterval: time.Second,
+		})
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { rw.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", w.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if cfg.MonitoringPassword != "" {
+		mux.Handle(monitoringPath+"/", monitoring(connOpt, cfg.MonitoringUser, cfg.MonitoringPassword, cfg.MonitoringReadOnly))
+	}
+	if cfg.WebhookSecret != "" && role != RoleTasks {
+		w.enqueuer = asynq.NewClient(connOpt)
+		mux.Handle(webhook.PathPrefix, webhook.New(webhook.Config{
+			Secret:    cfg.WebhookSecret,
+			Enqueuer:  w.enqueuer,
+			Ledger:    ledger,
+			Location:  cfg.Timezone.Location,
+			Logger:    logger,
+			Retention: cfg.TaskRetention,
+			MaxRetry:  cfg.MaxRetry,
+			Observe: func(kind, outcome string) {
+				w.metrics.Callbacks.WithLabelValues(kind, outcome).Inc()
+			},
+		}))
+	}
 	w.http = &http.Server{
-		Handler:           w.routes(),
-		ReadHeaderTimeout: 5 * time.Second,
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second, // slow clients cannot hold connections open
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       90 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return w, nil
 }
 
-// webhookURL is the public URL of one callback route.
-func webhookURL(base, secret, kind string) string {
-	u, _ := url.Parse(base)
-	return u.JoinPath("webhooks", "smsmode", secret, kind).String()
-}
-
-func (w *Worker) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
-		rw.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
-		select {
-		case <-w.ready:
-		default:
-			http.Error(rw, "starting", http.StatusServiceUnavailable)
+func (w *Worker) readyz(rw http.ResponseWriter, r *http.Request) {
+	select {
+	case <-w.ready:
+	default:
+		http.Error(rw, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := w.rdb.Ping(ctx).Err(); err != nil {
+		http.Error(rw, "redis unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if w.server != nil {
+		if err := w.server.Ping(); err != nil {
+			http.Error(rw, "task server not running", http.StatusServiceUnavailable)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := w.rdb.Ping(ctx).Err(); err != nil {
-			http.Error(rw, "redis unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		rw.Write([]byte("ready\n"))
-	})
-	return mux
+	}
+	rw.Write([]byte("ready\n"))
 }
 
 // Addr is the HTTP listener's address once Run has started listening.
@@ -151,26 +238,40 @@ func (w *Worker) Run(ctx context.Context) error {
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- w.http.Serve(ln) }()
 
-	if err := w.server.Start(w.mux); err != nil {
-		w.http.Close()
-		return fmt.Errorf("start task server: %w", err)
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	if w.server != nil {
+		if err := w.server.Start(w.mux); err != nil {
+			w.http.Close()
+			return fmt.Errorf("start task server: %w", err)
+		}
+		go metrics.RefreshCredit(bg, w.metrics, w.client, CreditRefreshInterval, w.log)
 	}
 	close(w.ready)
-	w.log.Info("worker started", slog.Any("config", w.cfg), slog.String("http_addr", ln.Addr().String()))
+	w.log.Info("worker started", slog.String("role", string(w.role)), slog.Any("config", w.cfg), slog.String("http_addr", ln.Addr().String()))
 
 	select {
 	case <-ctx.Done():
 	case err := <-httpErr:
-		w.server.Shutdown()
+		if w.server != nil {
+			w.server.Shutdown()
+		}
 		return fmt.Errorf("http server: %w", err)
 	}
 	w.log.Info("shutting down", slog.Duration("grace", w.cfg.ShutdownTimeout))
-	w.server.Shutdown() // waits up to ShutdownTimeout, then re-queues what is left
+	stopBG()
+	if w.server != nil {
+		w.server.Shutdown() // waits up to ShutdownTimeout, then re-queues what is left
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := w.http.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		w.log.Warn("http shutdown", slog.String("error", err.Error()))
 	}
+	if w.enqueuer != nil {
+		w.enqueuer.Close()
+	}
+	w.insp.Close()
 	w.rdb.Close()
 	w.log.Info("worker stopped")
 	return nil

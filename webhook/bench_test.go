@@ -1,0 +1,139 @@
+package webhook_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/smsq/smsq/internal/redistest"
+	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/webhook"
+)
+
+// benchClients is the number of concurrent callers in the benchmarks.
+const benchClients = 50
+
+// latencies collects per-request latencies from parallel goroutines.
+type latencies struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (l *latencies) add(local []time.Duration) {
+	l.mu.Lock()
+	l.all = append(l.all, local...)
+	l.mu.Unlock()
+}
+
+func (l *latencies) quantile(q float64) time.Duration {
+	if len(l.all) == 0 {
+		return 0
+	}
+	slices.Sort(l.all)
+	return l.all[min(len(l.all)-1, int(float64(len(l.all))*q))]
+}
+
+// runParallel runs body with benchClients goroutines (rounded up to a
+// multiple of GOMAXPROCS) and reports throughput and latency quantiles.
+func runParallel(b *testing.B, unit string, body func(n int64) error) {
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((benchClients + procs - 1) / procs)
+	var (
+		seq  atomic.Int64
+		lats latencies
+	)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		local := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			n := seq.Add(1)
+			t0 := time.Now()
+			if err := body(n); err != nil {
+				b.Error(err)
+				return
+			}
+			local = append(local, time.Since(t0))
+		}
+		lats.add(local)
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit+"/s")
+	b.ReportMetric(float64(lats.quantile(0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lats.quantile(0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(((benchClients+procs-1)/procs)*procs), "clients")
+}
+
+// BenchmarkReceiverParallel posts delivery callbacks over loopback HTTP to
+// the webhook (ledger look-up, enqueue with a content-derived task ID, one
+// JSON log line) backed by a real redis-server, from 50 concurrent clients.
+// Every callback is distinct, so each one stores a task.
+func BenchmarkReceiverParallel(b *testing.B) {
+	r := redistest.Start(b)
+	client := asynq.NewClient(r.ConnOpt())
+	b.Cleanup(func() { client.Close() })
+	h := webhook.New(webhook.Config{
+		Secret:    secret,
+		Enqueuer:  client,
+		Ledger:    tasks.NewLedger(r.Client(), 0),
+		Location:  paris,
+		Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Retention: time.Hour,
+	})
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * benchClients, MaxIdleConnsPerHost: 2 * benchClients}}
+	b.Cleanup(hc.CloseIdleConnections)
+	base := srv.URL + route("delivery") + "?"
+
+	runParallel(b, "callbacks", func(n int64) error {
+		q := fmt.Sprintf("numero=336%08d&date_reception=2026-07-14+10%%3A30%%3A00&statut=11&smsID=B%010d&refClient=bench&mcc_mnc=20801&cost=1", n%100_000_000, n)
+		resp, err := hc.Get(base + q)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	})
+}
+
+// BenchmarkBareEnqueueParallel is the floor: asynq.Client.Enqueue of the
+// same tasks (same payload size, task ID, queue and options) with the same
+// concurrency, without HTTP, parsing or the ledger look-up.
+func BenchmarkBareEnqueueParallel(b *testing.B) {
+	r := redistest.Start(b)
+	client := asynq.NewClient(r.ConnOpt())
+	b.Cleanup(func() { client.Close() })
+	t0 := time.Date(2026, 7, 14, 10, 30, 0, 0, paris)
+
+	runParallel(b, "enqueues", func(n int64) error {
+		p, err := json.Marshal(tasks.DeliveryPayload{
+			SMSID: fmt.Sprintf("B%010d", n), To: fmt.Sprintf("336%08d", n%100_000_000), Status: 11,
+			StatusText: "received", Final: true, ReceivedAt: t0, Ref: "bench", MCCMNC: "20801", Cost: "1",
+		})
+		if err != nil {
+			return err
+		}
+		_, err = client.Enqueue(asynq.NewTask(tasks.TypeDelivery, p),
+			asynq.TaskID(fmt.Sprintf("dlr:%032d", n)), asynq.Queue(tasks.QueueEvents),
+			asynq.MaxRetry(webhook.DefaultMaxRetry), asynq.Retention(time.Hour))
+		return err
+	})
+}
