@@ -64,7 +64,8 @@ type Worker struct {
 	metrics  *metrics.Metrics
 	http     *http.Server
 	ln       net.Listener
-	ready    chan struct{}
+	listen   chan struct{} // closed once ln is set
+	ready    chan struct{} // closed once the task server runs
 }
 
 // New builds a worker from cfg. It opens no connection yet.
@@ -105,6 +106,7 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 		cfg: cfg, role: role, log: logger, rdb: rdb, client: client,
 		insp:    asynq.NewInspector(connOpt),
 		metrics: metrics.New(reg),
+		listen:  make(chan struct{}),
 		ready:   make(chan struct{}),
 	}
 	reg.MustRegister(metrics.NewQueueCollector(w.insp, logger))
@@ -219,12 +221,14 @@ func (w *Worker) readyz(rw http.ResponseWriter, r *http.Request) {
 	rw.Write([]byte("ready\n"))
 }
 
-// Addr is the HTTP listener's address once Run has started listening.
+// Addr is the HTTP listener's address once Run has started listening ("" before).
 func (w *Worker) Addr() string {
-	if w.ln == nil {
+	select {
+	case <-w.listen:
+		return w.ln.Addr().String()
+	default:
 		return ""
 	}
-	return w.ln.Addr().String()
 }
 
 // Run serves until ctx is done, then drains: in-flight tasks get
@@ -235,6 +239,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("HTTP_ADDR %s: %w", w.cfg.HTTPAddr, err)
 	}
 	w.ln = ln
+	close(w.listen)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- w.http.Serve(ln) }()
 
