@@ -1,0 +1,76 @@
+package tasks_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/smsq/smsq/internal/redistest"
+	"github.com/smsq/smsq/smsmode"
+	"github.com/smsq/smsq/smsmode/smsmodetest"
+	"github.com/smsq/smsq/tasks"
+)
+
+// BenchmarkOTPLatency measures, on an idle worker, the time from Enqueue
+// returning to the provider receiving the request, one send at a time, with
+// the worker's production poll interval (20 ms). Reports p50/p99 in ms.
+//
+//	go test -run '^$' -bench OTPLatency -benchtime 300x ./tasks/
+func BenchmarkOTPLatency(b *testing.B) {
+	srv := redistest.Start(b)
+	arrived := make(chan time.Time, 1)
+	fake := smsmodetest.NewServer(smsmodetest.WithoutRecording())
+	b.Cleanup(fake.Close)
+	provider := &notifyingProvider{Provider: fake.Client(), arrived: arrived}
+	mux := asynq.NewServeMux()
+	mux.Use(tasks.Logging(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	tasks.NewSender(tasks.SenderConfig{Provider: provider, Ledger: tasks.NewLedger(srv.Client(), 0)}).Register(mux)
+	w := asynq.NewServer(srv.ConnOpt(), asynq.Config{
+		Concurrency: 20, Queues: map[string]int{"critical": 6, "default": 3, "low": 1},
+		TaskCheckInterval: 20 * time.Millisecond, LogLevel: asynq.FatalLevel,
+	})
+	if err := w.Start(mux); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(w.Shutdown)
+	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{})
+	b.Cleanup(func() { enq.Close() })
+
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		_, err := enq.Send(context.Background(), tasks.SendPayload{To: []string{"0612345678"}, Message: "Votre code : 4821"},
+			tasks.WithTaskID(fmt.Sprintf("otp-%d", i)), tasks.WithQueue(tasks.QueueCritical))
+		start := time.Now()
+		if err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case at := <-arrived:
+			lat = append(lat, at.Sub(start))
+		case <-time.After(10 * time.Second):
+			b.Fatal("the send never reached the provider")
+		}
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// notifyingProvider reports when a send is about to leave for the provider.
+type notifyingProvider struct {
+	tasks.Provider
+	arrived chan time.Time
+}
+
+func (p *notifyingProvider) SendSMS(ctx context.Context, m *smsmode.SMS) (*smsmode.SendResult, error) {
+	p.arrived <- time.Now()
+	return p.Provider.SendSMS(ctx, m)
+}
