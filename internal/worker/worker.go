@@ -89,16 +89,19 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := smsmode.NewClient(smsmode.Config{
-		BaseURL:     cfg.SmsmodeBaseURL,
-		AccessToken: cfg.SmsmodeAccessToken,
-		Pseudo:      cfg.SmsmodePseudo,
-		Pass:        cfg.SmsmodePass,
-		Location:    cfg.Timezone.Location,
-		Timeout:     cfg.Timeout,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("config: SMSMODE_BASE_URL: %w", err)
+	var client *smsmode.Client
+	if role != RoleWebhooks { // webhook pods never call the provider
+		client, err = smsmode.NewClient(smsmode.Config{
+			BaseURL:     cfg.SmsmodeBaseURL,
+			AccessToken: cfg.SmsmodeAccessToken,
+			Pseudo:      cfg.SmsmodePseudo,
+			Pass:        cfg.SmsmodePass,
+			Location:    cfg.Timezone.Location,
+			Timeout:     cfg.Timeout,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("config: SMSMODE_BASE_URL: %w", err)
+		}
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

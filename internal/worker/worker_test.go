@@ -175,7 +175,7 @@ func TestMonitoringOffWithoutPassword(t *testing.T) {
 }
 
 func TestWebhookOnlyRoleProcessesNoTask(t *testing.T) {
-	b := setup(t, worker.RoleWebhooks)
+	b := setup(t, worker.RoleWebhooks, "SMSMODE_ACCESS_TOKEN=") // needs no provider credentials
 	_, err := b.enqueuer.Send(context.Background(), tasks.SendPayload{To: []string{"0612345678"}, Message: "x"}, tasks.WithTaskID("w1"))
 	require.NoError(t, err)
 	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=x1", false)
