@@ -203,3 +203,39 @@ func TestReadyzFollowsRedis(t *testing.T) {
 	b.redis.Restart()
 	require.Eventually(t, func() bool { c, _ := b.get(t, "/readyz", false); return c == http.StatusOK }, 10*time.Second, 20*time.Millisecond)
 }
+
+func (b *bundle) post(t *testing.T, path string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.base+path, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("ops", "pw")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestMonitoringShowsJSONAndPausesQueues(t *testing.T) {
+	b := setup(t, worker.RoleAll)
+	_, err := b.enqueuer.Send(context.Background(), tasks.SendPayload{To: []string{"0612345678"}, Message: "x"}, tasks.WithTaskID("j1"))
+	require.NoError(t, err)
+	b.wait(t, "j1", "completed")
+	code, body := b.get(t, "/monitoring/api/queues/default/completed_tasks", true)
+	require.Equal(t, http.StatusOK, code)
+	// Payload and result are indented JSON, readable in the UI.
+	require.Contains(t, body, `\n  \"to\": [\n    \"33612345678\"\n  ]`)
+	require.Contains(t, body, `\"sms_id\": \"`)
+
+	// An operator pauses a queue (e.g. when credit runs out).
+	require.Equal(t, http.StatusNoContent, b.post(t, "/monitoring/api/queues/default:pause"))
+	code, body = b.get(t, "/monitoring/api/queues/default", true)
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, `"paused":true`)
+}
+
+func TestMonitoringReadOnly(t *testing.T) {
+	b := setup(t, worker.RoleAll, "MONITORING_READ_ONLY=true")
+	code, _ := b.get(t, "/monitoring/api/queues", true)
+	require.Equal(t, http.StatusOK, code)
+	require.GreaterOrEqual(t, b.post(t, "/monitoring/api/queues/default:pause"), 400, "read-only refuses changes")
+}
