@@ -4,7 +4,7 @@ BIN     := bin
 PKGS    := ./...
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test vet demo fuzz bench clean
+.PHONY: all build test vet demo fuzz bench microbench faults clean
 
 all: build
 
@@ -27,8 +27,18 @@ FUZZTIME ?= 60s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
-bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./smsmode/... ./tasks/...
+# End-to-end figures (throughput vs bare asynq, latency, webhook, batch, enqueue):
+# one table, also written into BENCHMARKS.md.
+bench: build
+	$(GO) run ./cmd/bench -write BENCHMARKS.md
+
+# Go micro-benchmarks of every package.
+microbench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# Fault-injection suite: kills, Redis restarts, provider outages, floods.
+faults: build
+	CGO_ENABLED=1 $(GO) test -race -tags faults -count=1 -timeout 40m -v ./internal/faults/
 
 clean:
 	rm -rf $(BIN) .demo
