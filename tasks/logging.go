@@ -49,7 +49,7 @@ func Logging(logger *slog.Logger) asynq.MiddlewareFunc {
 			id, _ := asynq.GetTaskID(ctx)
 			queue, _ := asynq.GetQueueName(ctx)
 			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			maxRetry, hasMax := asynq.GetMaxRetry(ctx)
 			attrs := []slog.Attr{
 				slog.String("task_id", id),
 				slog.String("type", t.Type()),
@@ -70,7 +70,7 @@ func Logging(logger *slog.Logger) asynq.MiddlewareFunc {
 			case err == nil:
 			case errors.As(err, &rl):
 				msg = "task rate limited"
-			case errors.Is(err, asynq.SkipRetry) || retried >= maxRetry:
+			case errors.Is(err, asynq.SkipRetry) || (hasMax && retried >= maxRetry):
 				level, msg = slog.LevelError, "task archived"
 			default:
 				level, msg = slog.LevelWarn, "task will retry"

@@ -36,7 +36,7 @@ func TaskOutcomes(m *Metrics) asynq.MiddlewareFunc {
 				return err // not a failure
 			}
 			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			maxRetry, hasMax := asynq.GetMaxRetry(ctx)
 			switch {
 			case errors.Is(err, asynq.SkipRetry):
 				code := CodeLabel(err)
@@ -45,7 +45,7 @@ func TaskOutcomes(m *Metrics) asynq.MiddlewareFunc {
 					code = "invalid_payload"
 				}
 				m.Archived.WithLabelValues(t.Type(), code).Inc()
-			case retried >= maxRetry:
+			case hasMax && retried >= maxRetry:
 				m.Archived.WithLabelValues(t.Type(), "retries_exhausted").Inc()
 			default:
 				m.Retries.WithLabelValues(t.Type()).Inc()
