@@ -103,13 +103,7 @@ func (p *SendPayload) prepare(region string) (*preparedSend, error) {
 	case msg.Encoding == text.Unicode:
 		class = smsmode.ClassUnicode
 	}
-	if err := smsmode.ValidateSender(p.Sender, class); err != nil {
-		return nil, invalid("sender", "%v", trimPrefix(err))
-	}
-	if err := smsmode.ValidateRefClient(p.Ref); err != nil {
-		return nil, invalid("ref", "%v", trimPrefix(err))
-	}
-	if err := validURL("notification_url", p.NotificationURL); err != nil {
+	if err := senderRefURL("", p.Sender, class, p.Ref, p.NotificationURL); err != nil {
 		return nil, err
 	}
 	if err := validURL("reply_url", p.ReplyURL); err != nil {
@@ -196,13 +190,7 @@ func (p *BatchPayload) prepare(region string) (*preparedBatch, error) {
 	if p.Reply {
 		class = smsmode.ClassReply
 	}
-	if err := smsmode.ValidateSender(p.Sender, class); err != nil {
-		return nil, invalid("sender", "%v", trimPrefix(err))
-	}
-	if err := smsmode.ValidateRefClient(p.Ref); err != nil {
-		return nil, invalid("ref", "%v", trimPrefix(err))
-	}
-	if err := validURL("notification_url", p.NotificationURL); err != nil {
+	if err := senderRefURL("", p.Sender, class, p.Ref, p.NotificationURL); err != nil {
 		return nil, err
 	}
 	maxSeg, err := maxSegments(p.MaxSegments, text.GSM)
@@ -234,16 +222,25 @@ func (p *BatchPayload) prepare(region string) (*preparedBatch, error) {
 		if err := msg.Check(0, maxSeg); err != nil {
 			return nil, invalid(field("message"), "%v", err)
 		}
-		if err := smsmode.ValidateSender(r.Sender, class); err != nil {
-			return nil, invalid(field("sender"), "%v", trimPrefix(err))
-		}
-		if err := smsmode.ValidateRefClient(r.Ref); err != nil {
-			return nil, invalid(field("ref"), "%v", trimPrefix(err))
+		if err := senderRefURL(field(""), r.Sender, class, r.Ref, ""); err != nil {
+			return nil, err
 		}
 		out.batch.Rows[i] = smsmode.BatchRow{Number: num, Message: msg.Text, Sender: r.Sender, RefClient: r.Ref}
 		out.segments += msg.Segments
 	}
 	return out, nil
+}
+
+// senderRefURL checks the fields sends and batch rows share; prefix is
+// "rows[3]." for a batch row.
+func senderRefURL(prefix, sender string, class smsmode.Class, ref, notificationURL string) error {
+	if err := smsmode.ValidateSender(sender, class); err != nil {
+		return invalid(prefix+"sender", "%v", trimPrefix(err))
+	}
+	if err := smsmode.ValidateRefClient(ref); err != nil {
+		return invalid(prefix+"ref", "%v", trimPrefix(err))
+	}
+	return validURL(prefix+"notification_url", notificationURL)
 }
 
 func recipients(to []string, group string, groupAllowed bool) ([]string, error) {
