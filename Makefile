@@ -16,8 +16,10 @@ vet:
 	$(GO) vet $(PKGS)
 
 # The race detector needs cgo.
+# deploy/ is a module of its own (Kubernetes types stay out of the main module).
 test: vet
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 demo: build
 	./scripts/demo.sh

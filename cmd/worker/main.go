@@ -20,6 +20,12 @@ import (
 func main() {
 	roleFlag := flag.String("role", "", "all, tasks or webhooks (default: $WORKER_ROLE, else all)")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		// e.g. `docker run IMAGE /enqueue …` without --entrypoint: say so
+		// rather than silently start a worker.
+		fmt.Fprintf(os.Stderr, "worker: unexpected argument %q (flags: --role); to run another command of the image use --entrypoint\n", flag.Arg(0))
+		os.Exit(2)
+	}
 
 	cfg, err := config.Load()
 	if err != nil {
