@@ -23,9 +23,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Server is a redis-server process owned by one test.
+// Server is a redis-server process owned by one test (Start) or by a
+// program (StartProcess).
 type Server struct {
-	t      testing.TB
+	t      testing.TB // nil for StartProcess
 	dir    string
 	socket string // unix socket path, or "" in TCP mode
 	port   int    // TCP port, or 0 in socket mode
@@ -59,47 +60,70 @@ func WithArgs(args ...string) Option { return func(c *config) { c.args = append(
 // Start starts a redis-server for t and stops it when t ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := newServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.t = t
+	t.Cleanup(s.Close)
+	s.Restart()
+	return s
+}
+
+// newServer prepares a server (data directory, arguments) without starting it.
+func newServer(opts []Option) (*Server, error) {
 	var c config
 	for _, o := range opts {
 		o(&c)
 	}
-	bin := os.Getenv("REDIS_SERVER")
-	if bin == "" {
-		bin = "redis-server"
-	}
+	bin := binary()
 	if _, err := exec.LookPath(bin); err != nil {
-		t.Fatalf("redistest: %s not found (install Debian's redis-server package or set REDIS_SERVER): %v", bin, err)
+		return nil, fmt.Errorf("redistest: %s not found (install Debian's redis-server package or set REDIS_SERVER): %v", bin, err)
 	}
 	// Unix socket paths are limited to ~100 bytes: t.TempDir() can be longer.
 	dir, err := os.MkdirTemp("", "smsq-redis-")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	s := &Server{t: t, dir: dir}
+	s := &Server{dir: dir}
 	s.args = []string{"--dir", dir, "--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log")}
 	if c.tcp {
-		s.port = freePort(t)
+		port, err := loopbackPort()
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		s.port = port
 		s.args = append(s.args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1")
 	} else {
 		s.socket = filepath.Join(dir, "redis.sock")
 		s.args = append(s.args, "--port", "0", "--unixsocket", s.socket, "--unixsocketperm", "700")
 	}
 	s.args = append(s.args, c.args...) // later arguments win, so options override the defaults
-	s.Restart()
-	t.Cleanup(func() {
-		s.Kill()
-		os.RemoveAll(dir)
-	})
-	return s
+	return s, nil
+}
+
+// Close kills the server and removes its data directory.
+func (s *Server) Close() {
+	s.Kill()
+	os.RemoveAll(s.dir)
 }
 
 func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopbackPort()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return port
+}
+
+func loopbackPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Network returns "unix" or "tcp".
@@ -137,32 +161,49 @@ func (s *Server) ConnOpt() asynq.RedisClientOpt {
 	return asynq.RedisClientOpt{Network: s.Network(), Addr: s.Addr()}
 }
 
-// Client returns a new go-redis client, closed when the test ends.
+// Client returns a new go-redis client, closed when the test ends (the
+// caller closes it for a StartProcess server).
 func (s *Server) Client() *redis.Client {
 	c := redis.NewClient(&redis.Options{Network: s.Network(), Addr: s.Addr()})
-	s.t.Cleanup(func() { c.Close() })
+	if s.t != nil {
+		s.t.Cleanup(func() { c.Close() })
+	}
 	return c
 }
 
 // Restart starts the process again after Stop or Kill (a no-op while running)
 // and waits until it answers PING.
 func (s *Server) Restart() {
+	if s.t == nil {
+		if err := s.start(); err != nil {
+			panic(err)
+		}
+		return
+	}
 	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// start is Restart, returning the failure.
+func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
-		return
+		return nil
 	}
 	cmd := exec.Command(binary(), s.args...)
 	cmd.Dir = s.dir
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("redistest: start redis-server: %v", err)
+		return fmt.Errorf("redistest: start redis-server: %v", err)
 	}
 	s.cmd = cmd
 	go cmd.Wait() //nolint:errcheck // reaps the process; exit status is irrelevant
 	if err := s.waitReady(15 * time.Second); err != nil {
-		s.t.Fatalf("redistest: redis-server did not become ready: %v\n%s", err, s.logTail())
+		return fmt.Errorf("redistest: redis-server did not become ready: %v\n%s", err, s.logTail())
 	}
+	return nil
 }
 
 func binary() string {

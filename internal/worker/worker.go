@@ -91,16 +91,8 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	}
 	var client *smsmode.Client
 	if role != RoleWebhooks { // webhook pods never call the provider
-		client, err = smsmode.NewClient(smsmode.Config{
-			BaseURL:     cfg.SmsmodeBaseURL,
-			AccessToken: cfg.SmsmodeAccessToken,
-			Pseudo:      cfg.SmsmodePseudo,
-			Pass:        cfg.SmsmodePass,
-			Location:    cfg.Timezone.Location,
-			Timeout:     cfg.Timeout,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("config: SMSMODE_BASE_URL: %w", err)
+		if client, err = NewProviderClient(cfg); err != nil {
+			return nil, err
 		}
 	}
 	reg := prometheus.NewRegistry()
@@ -113,60 +105,14 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 		ready:   make(chan struct{}),
 	}
 	reg.MustRegister(metrics.NewQueueCollector(w.insp, logger))
-	ledger := tasks.NewLedger(rdb, 0)
 
 	if role != RoleWebhooks {
-		w.mux = asynq.NewServeMux()
-		w.mux.Use(tasks.Logging(logger), metrics.TaskOutcomes(w.metrics))
-		sc := tasks.SenderConfig{
-			Provider: metrics.Provider{Next: client, Metrics: w.metrics},
-			Ledger:   ledger,
-			Region:   cfg.DefaultRegion,
-			Location: cfg.Timezone.Location,
-			Observer: metrics.Observer{Metrics: w.metrics},
+		ts, err := NewTaskStack(cfg, rdb, client, w.metrics, logger)
+		if err != nil {
+			return nil, err
 		}
-		if cfg.Rate > 0 {
-			sc.Limiter = tasks.NewRedisLimiter(rdb, cfg.Rate)
-		}
-		if cfg.WebhookPublicURL != "" && cfg.WebhookSecret != "" {
-			sc.NotificationURL = webhook.DeliveryURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
-			sc.ReplyURL = webhook.ReplyURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
-		}
-		tasks.NewSender(sc).Register(w.mux)
-
-		ec := tasks.EventConfig{Store: tasks.NewRecipientStore(rdb, 0), Ledger: ledger}
-		if cfg.EventsForwardURL != "" {
-			f, err := tasks.NewForwarder(cfg.EventsForwardURL, cfg.EventsSigningSecret,
-				tasks.WithForwardObserver(func(typ string, err error) {
-					outcome := "ok"
-					if err != nil {
-						outcome = "error"
-					}
-					w.metrics.EventsForwarded.WithLabelValues(typ, outcome).Inc()
-				}))
-			if err != nil {
-				return nil, fmt.Errorf("config: %w", err)
-			}
-			ec.Forwarder = f
-		}
-		tasks.NewEventHandler(ec).Register(w.mux)
-
-		retry := tasks.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
-		w.server = asynq.NewServer(connOpt, asynq.Config{
-			Concurrency:     cfg.WorkerConcurrency,
-			Queues:          map[string]int(cfg.WorkerQueues),
-			RetryDelayFunc:  retry.Delay,
-			IsFailure:       tasks.IsFailure,
-			ShutdownTimeout: cfg.ShutdownTimeout,
-			Logger:          asynqLogger{logger},
-			LogLevel:        asynq.WarnLevel,
-			// asynq looks for new work every second by default when idle; an OTP
-			// cannot wait that long. A 20 ms poll costs one cheap Lua call, and
-			// is skipped while tasks keep coming.
-			TaskCheckInterval: 20 * time.Millisecond,
-			// Retries and rate-limited tasks come back within a second of their time.
-			DelayedTaskCheckInterval: time.Second,
-		})
+		w.mux = ts.Mux
+		w.server = asynq.NewServer(connOpt, ts.Config)
 	}
 
 	mux := http.NewServeMux()
@@ -181,7 +127,7 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 		mux.Handle(webhook.PathPrefix, webhook.New(webhook.Config{
 			Secret:    cfg.WebhookSecret,
 			Enqueuer:  w.enqueuer,
-			Ledger:    ledger,
+			Ledger:    tasks.NewLedger(rdb, 0),
 			Location:  cfg.Timezone.Location,
 			Logger:    logger,
 			Retention: cfg.TaskRetention,
@@ -200,6 +146,89 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return w, nil
+}
+
+// NewProviderClient returns the sMsmode client of cfg.
+func NewProviderClient(cfg *config.Config) (*smsmode.Client, error) {
+	client, err := smsmode.NewClient(smsmode.Config{
+		BaseURL:     cfg.SmsmodeBaseURL,
+		AccessToken: cfg.SmsmodeAccessToken,
+		Pseudo:      cfg.SmsmodePseudo,
+		Pass:        cfg.SmsmodePass,
+		Location:    cfg.Timezone.Location,
+		Timeout:     cfg.Timeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config: SMSMODE_BASE_URL: %w", err)
+	}
+	return client, nil
+}
+
+// TaskStack is what a task pod runs: the asynq server's configuration and
+// the handler mux with its middlewares. Benchmarks build it to measure
+// exactly the production handler stack without the HTTP side.
+type TaskStack struct {
+	Config asynq.Config
+	Mux    *asynq.ServeMux
+}
+
+// NewTaskStack builds the task server of cfg as New does: the logging and
+// metrics middlewares, the send handlers calling provider through the
+// metrics wrapper, the event handlers, the retry policy and the poll
+// intervals. Its counters go to m; it opens no connection.
+func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider tasks.Provider, m *metrics.Metrics, logger *slog.Logger) (*TaskStack, error) {
+	ledger := tasks.NewLedger(rdb, 0)
+	mux := asynq.NewServeMux()
+	mux.Use(tasks.Logging(logger), metrics.TaskOutcomes(m))
+	sc := tasks.SenderConfig{
+		Provider: metrics.Provider{Next: provider, Metrics: m},
+		Ledger:   ledger,
+		Region:   cfg.DefaultRegion,
+		Location: cfg.Timezone.Location,
+		Observer: metrics.Observer{Metrics: m},
+	}
+	if cfg.Rate > 0 {
+		sc.Limiter = tasks.NewRedisLimiter(rdb, cfg.Rate)
+	}
+	if cfg.WebhookPublicURL != "" && cfg.WebhookSecret != "" {
+		sc.NotificationURL = webhook.DeliveryURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
+		sc.ReplyURL = webhook.ReplyURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
+	}
+	tasks.NewSender(sc).Register(mux)
+
+	ec := tasks.EventConfig{Store: tasks.NewRecipientStore(rdb, 0), Ledger: ledger}
+	if cfg.EventsForwardURL != "" {
+		f, err := tasks.NewForwarder(cfg.EventsForwardURL, cfg.EventsSigningSecret,
+			tasks.WithForwardObserver(func(typ string, err error) {
+				outcome := "ok"
+				if err != nil {
+					outcome = "error"
+				}
+				m.EventsForwarded.WithLabelValues(typ, outcome).Inc()
+			}))
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		ec.Forwarder = f
+	}
+	tasks.NewEventHandler(ec).Register(mux)
+
+	retry := tasks.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
+	return &TaskStack{Mux: mux, Config: asynq.Config{
+		Concurrency:     cfg.WorkerConcurrency,
+		Queues:          map[string]int(cfg.WorkerQueues),
+		RetryDelayFunc:  retry.Delay,
+		IsFailure:       tasks.IsFailure,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          asynqLogger{logger},
+		LogLevel:        asynq.WarnLevel,
+		// asynq looks for new work every second by default when idle; an OTP
+		// cannot wait that long. A 20 ms poll costs one cheap Lua call, and
+		// is skipped while tasks keep coming.
+		TaskCheckInterval: 20 * time.Millisecond,
+		// Retries and rate-limited tasks come back within a second of their time.
+		DelayedTaskCheckInterval: time.Second,
+	}}, nil
 }
 
 func (w *Worker) readyz(rw http.ResponseWriter, r *http.Request) {
