@@ -126,11 +126,18 @@ func (l *Ledger) TaskForSMS(ctx context.Context, smsID string) (string, error) {
 	return v, err
 }
 
-// claimScript binds smsID to a task unless another task owns it already.
-var claimScript = redis.NewScript(`
+// acceptScript stores an acceptance in one round trip and atomically: it
+// binds smsID (KEYS[1]) to the task unless another task owns it already
+// (then it changes nothing and returns 0), stores the acceptance (KEYS[2])
+// and clears the in-flight marker (KEYS[3]). smsq's Redis is a single
+// server or a Sentinel-managed one (REDIS_URL), never a Cluster, where the
+// smsID key and the task's keys would be in different slots.
+var acceptScript = redis.NewScript(`
 local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+redis.call('DEL', KEYS[3])
 return 1
 `)
 
@@ -151,20 +158,14 @@ func (l *Ledger) Record(ctx context.Context, a *Acceptance) error {
 	if err != nil {
 		return err
 	}
-	ok, err := claimScript.Run(ctx, l.rdb, []string{smsKey(a.SMSID)}, a.TaskID, l.ttl.Milliseconds()).Int()
+	ok, err := acceptScript.Run(ctx, l.rdb,
+		[]string{smsKey(a.SMSID), acceptedKey(a.TaskID), attemptKey(a.TaskID)},
+		a.TaskID, l.ttl.Milliseconds(), b).Int()
 	if err != nil {
 		return fmt.Errorf("ledger: record %s: %w", a.TaskID, err)
 	}
 	if ok == 0 {
 		return fmt.Errorf("ledger: smsID %s already belongs to another task", a.SMSID)
-	}
-	_, err = l.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, acceptedKey(a.TaskID), b, l.ttl)
-		p.Del(ctx, attemptKey(a.TaskID))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("ledger: record %s: %w", a.TaskID, err)
 	}
 	return nil
 }

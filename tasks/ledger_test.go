@@ -1,0 +1,66 @@
+package tasks_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smsq/smsq/tasks"
+)
+
+// TestLedgerRecord checks Record's single script: it binds the smsID, stores
+// the acceptance and clears the in-flight marker together, is idempotent for
+// the same task, and changes nothing when the smsID belongs to another task.
+func TestLedgerRecord(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	now := time.Now()
+
+	att, err := b.ledger.Begin(ctx, "task-1", now)
+	require.NoError(t, err)
+	require.Nil(t, att.Accepted)
+	require.True(t, att.Previous.IsZero())
+	require.Equal(t, int64(1), b.rdb.Exists(ctx, "smsq:{task-1}:attempt").Val(), "Begin marks the call in flight")
+
+	a := &tasks.Acceptance{TaskID: "task-1", Type: tasks.TypeSend, SMSID: "S1", Segments: 1, Encoding: "gsm", AcceptedAt: now.Truncate(time.Millisecond)}
+	require.NoError(t, b.ledger.Record(ctx, a))
+	require.NoError(t, b.ledger.Record(ctx, a), "recording again for the same task is fine")
+
+	got, err := b.ledger.Lookup(ctx, "task-1")
+	require.NoError(t, err)
+	require.Equal(t, a.SMSID, got.SMSID)
+	require.True(t, a.AcceptedAt.Equal(got.AcceptedAt))
+	owner, err := b.ledger.TaskForSMS(ctx, "S1")
+	require.NoError(t, err)
+	require.Equal(t, "task-1", owner)
+	require.Zero(t, b.rdb.Exists(ctx, "smsq:{task-1}:attempt").Val(), "the in-flight marker is cleared")
+	for _, key := range []string{"smsq:sms:S1", "smsq:{task-1}:accepted"} {
+		ttl := b.rdb.PTTL(ctx, key).Val()
+		require.Greater(t, ttl, tasks.DefaultLedgerTTL-time.Minute, key)
+		require.LessOrEqual(t, ttl, tasks.DefaultLedgerTTL, key)
+	}
+
+	att, err = b.ledger.Begin(ctx, "task-1", now)
+	require.NoError(t, err)
+	require.NotNil(t, att.Accepted, "Begin finds the acceptance")
+	require.Equal(t, "S1", att.Accepted.SMSID)
+
+	// Another task cannot take S1: nothing of task-2 is stored and its
+	// in-flight marker stays (the next attempt reconciles).
+	_, err = b.ledger.Begin(ctx, "task-2", now)
+	require.NoError(t, err)
+	err = b.ledger.Record(ctx, &tasks.Acceptance{TaskID: "task-2", SMSID: "S1", AcceptedAt: now})
+	require.ErrorContains(t, err, "already belongs to another task")
+	got, err = b.ledger.Lookup(ctx, "task-2")
+	require.NoError(t, err)
+	require.Nil(t, got)
+	require.Equal(t, int64(1), b.rdb.Exists(ctx, "smsq:{task-2}:attempt").Val())
+	owner, err = b.ledger.TaskForSMS(ctx, "S1")
+	require.NoError(t, err)
+	require.Equal(t, "task-1", owner)
+	claimed, err := b.ledger.Claimed(ctx, "S1", "task-2")
+	require.NoError(t, err)
+	require.True(t, claimed)
+}
