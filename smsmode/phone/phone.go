@@ -159,6 +159,9 @@ func nationalFirst(region string) bool {
 
 // international reads digits as a number with its country code.
 func international(digits string) (string, string) {
+	if out, ok := fastInternational(digits); ok {
+		return out, ""
+	}
 	return parse("+"+digits, "ZZ")
 }
 
