@@ -325,15 +325,28 @@ func (s *Sender) record(ctx context.Context, a *Acceptance) error {
 	}
 }
 
+// complete writes the task result. During a Redis blip it insists for a
+// while: a task whose result cannot be written fails, and asynq (v0.26) may
+// then fail to record even that, leaving the task active until its lease is
+// recovered a minute or two later. The ledger makes the retry harmless either way.
 func (s *Sender) complete(t *asynq.Task, a *Acceptance) error {
 	b, err := json.Marshal(a.Result())
 	if err != nil {
 		return err
 	}
-	if _, err := t.ResultWriter().Write(b); err != nil {
-		return fmt.Errorf("write result: %w", err)
+	deadline := time.Now().Add(30 * time.Second)
+	delay := 50 * time.Millisecond
+	for {
+		_, err := t.ResultWriter().Write(b)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("write result: %w", err) // shutting down: the retry finds the ledger entry
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 2*time.Second)
 	}
-	return nil
 }
 
 // reconcile looks for a message an earlier, unanswered call may have made
