@@ -527,7 +527,7 @@ func (e *env) batch(ctx context.Context) ([]Row, error) {
 		Scenario: "5a. batch enqueue",
 		Workload: fmt.Sprintf("`enqueue batch` (built binary) of a %s-row CSV → %d chunk tasks", num(float64(rows)), chunks),
 		Smsq:     fmt.Sprintf("%.2f s (%s rows/s), max RSS %d MB (%s)", wall.Seconds(), num(rate(rows, wall)), rss/1024, how),
-		Target:   "< 10 s, < 200 MB (issue 4)",
+		Target:   "< 10 s, < 200 MB",
 		Verdict:  verdict(wall < 10*time.Second && rss < 200*1024),
 	}
 
