@@ -49,17 +49,7 @@ func cmdSend(ctx context.Context, a *app, args []string) error {
 	stop := fs.Int("stop", 0, "0|1|2", "STOP mention: 0 none, 1 only when the text leaves room for it, 2 always")
 	maxSeg := fs.Int("max-segments", 0, "N", "refuse a message needing more than N segments, 1 to 10 (default 5)")
 	common := addEnqueueFlags(fs, tasks.QueueDefault)
-	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
-		return err
-	}
-	if err := a.loadConfig(); err != nil {
-		return err
-	}
-	text, err := a.readMessage(*message)
-	if err != nil {
-		return err
-	}
-	sendAt, err := parseAt(*common.at, a.cfg.Timezone.Location)
+	text, sendAt, err := a.messageAndTime(fs, args, message, common)
 	if err != nil {
 		return err
 	}
@@ -86,17 +76,7 @@ func cmdVoice(ctx context.Context, a *app, args []string) error {
 	title := fs.String("title", "", "T", "title of the message (shown in the sMsmode account)")
 	language := fs.String("language", "", "L", "voice language: fr-FR, en-GB, de-DE or es-ES (default: the account's)")
 	common := addEnqueueFlags(fs, tasks.QueueDefault)
-	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
-		return err
-	}
-	if err := a.loadConfig(); err != nil {
-		return err
-	}
-	text, err := a.readMessage(*message)
-	if err != nil {
-		return err
-	}
-	sendAt, err := parseAt(*common.at, a.cfg.Timezone.Location)
+	text, sendAt, err := a.messageAndTime(fs, args, message, common)
 	if err != nil {
 		return err
 	}
@@ -227,4 +207,22 @@ func cleanReason(reason string) string {
 		return r
 	}
 	return reason
+}
+
+// messageAndTime is what send and voice do first: parse the flags (--to and
+// --message required), load the configuration, read the message (stdin for
+// "-") and parse --at.
+func (a *app) messageAndTime(fs *flagSet, args []string, message *string, common enqueueFlags) (string, time.Time, error) {
+	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
+		return "", time.Time{}, err
+	}
+	if err := a.loadConfig(); err != nil {
+		return "", time.Time{}, err
+	}
+	text, err := a.readMessage(*message)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	sendAt, err := parseAt(*common.at, a.cfg.Timezone.Location)
+	return text, sendAt, err
 }
