@@ -382,3 +382,31 @@ func TestValidationNamesTheField(t *testing.T) {
 	err := (&tasks.SendPayload{To: []string{"0612345678"}, Message: strings.Repeat("a", 307), MaxSegments: 2}).Validate("FR")
 	require.ErrorContains(t, err, "3 segments")
 }
+
+// An unanswered send is found even when more than one smsList.do page of
+// other messages went out since: reconciliation reads page after page.
+func TestReconcileReadsBeyondOnePage(t *testing.T) {
+	b := setup(t, smsmodetest.WithCredit(1e6))
+	ctx := context.Background()
+	client := b.fake.Client()
+
+	// A worker sent the task's message, the answer was lost and the worker
+	// died with the call marked in flight.
+	_, err := b.ledger.Begin(ctx, "needle", time.Now().Add(-time.Second))
+	require.NoError(t, err)
+	b.fake.DropAfterAccept("sendSMS.do", 1)
+	_, err = client.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33612345678"}, Message: "needle", RefClient: "needle"})
+	require.Error(t, err, "the answer is lost")
+	// 120 other messages follow: the lost one is on the third page of 50.
+	for i := range 120 {
+		_, err := client.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33698765432"}, Message: fmt.Sprintf("other %d", i)})
+		require.NoError(t, err)
+	}
+
+	b.startWorker(t, func(c *tasks.SenderConfig) { c.ReconcileWindow = 50 })
+	_, err = b.enqueuer.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "needle"}, tasks.WithTaskID("needle"))
+	require.NoError(t, err)
+	st := b.waitState(t, "needle", "completed")
+	require.True(t, st.Acceptance.Reconciled, "adopted from the third page")
+	require.Len(t, b.sends("needle"), 1, "not sent twice")
+}
