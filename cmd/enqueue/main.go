@@ -239,6 +239,11 @@ func runtimeError(ctx context.Context, err error) error {
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return failf("gave up: %v", ctx.Err())
 	}
+	if strings.Contains(err.Error(), "OOM command not allowed") {
+		// asynq's wording ("UNKNOWN: redis command error: SADD failed: OOM …")
+		// tells an operator little; say what happened and what to do.
+		return failf("Redis is out of memory (maxmemory reached): nothing enqueued; free memory or raise maxmemory, then run the same command again")
+	}
 	return failf("%s", oneLine(err))
 }
 
