@@ -1,0 +1,103 @@
+package tasks
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smsq/smsq/smsmode"
+)
+
+// FuzzPayload feeds the worker's decoding path with any task payload (Redis
+// holds whatever a producer wrote, validated or not): decoding and preparing
+// never panic; a refusal is one line naming a field, which the worker puts in
+// the archived task's error; an accepted payload holds only what the provider
+// takes, and validating it again changes nothing.
+func FuzzPayload(f *testing.F) {
+	// More seeds live in testdata/fuzz/FuzzPayload.
+	f.Add(uint8(0), []byte(`{"to":["0612345678"],"message":"Votre code : 123456","sender":"MyShop"}`))
+	f.Add(uint8(0), []byte(`{"group":"clients","message":"Soldes -50 % ☺","stop":1,"max_segments":2,"encoding":"auto"}`))
+	f.Add(uint8(0), []byte(`{"to":["+33612345678","33612345678"],"message":"Répondez OUI","reply":true,"reply_url":"https://x.example/r"}`))
+	f.Add(uint8(1), []byte(`{"to":["+447911123456"],"message":"Your code is 1 2 3","language":"en-GB","title":"OTP"}`))
+	f.Add(uint8(2), []byte(`{"rows":[{"to":"0612345678","message":"Bonjour Anne","sender":"Shop"},{"to":"+32470123456","message":"Hallo € {x}","ref":"r-2"}],"max_segments":1}`))
+	f.Add(uint8(2), []byte(`{"rows":[],"reply":true,"sender":"X"}`))
+	f.Fuzz(func(t *testing.T, kind uint8, payload []byte) {
+		switch kind % 3 {
+		case 0:
+			var p SendPayload
+			if json.Unmarshal(payload, &p) != nil {
+				return
+			}
+			ps, err := p.prepare("FR")
+			if err != nil {
+				requireFieldError(t, err)
+				return
+			}
+			if p.Group == "" {
+				requireNumbers(t, ps.sms.Numbers)
+			} else {
+				require.Empty(t, ps.sms.Numbers, "a group or numbers, not both")
+			}
+			require.NotEmpty(t, strings.TrimSpace(ps.sms.Message))
+			require.LessOrEqual(t, ps.segments, ps.sms.MaxParts, "a message longer than nbr_msg is refused at enqueue")
+			require.LessOrEqual(t, len(ps.sms.RefClient), 40)
+			if ps.sms.Class == smsmode.ClassReply {
+				require.Empty(t, ps.sms.Sender, "classe_msg=4 cannot carry an emetteur")
+			}
+			again := p
+			again.To = ps.sms.Numbers
+			ps2, err := again.prepare("FR")
+			require.NoError(t, err, "a payload the worker accepted is accepted again with its numbers normalised")
+			require.Equal(t, ps.sms, ps2.sms)
+		case 1:
+			var p VoicePayload
+			if json.Unmarshal(payload, &p) != nil {
+				return
+			}
+			v, err := p.prepare("FR")
+			if err != nil {
+				requireFieldError(t, err)
+				return
+			}
+			requireNumbers(t, v.Numbers)
+			require.LessOrEqual(t, len([]rune(v.Message)), 160)
+		case 2:
+			var p BatchPayload
+			if json.Unmarshal(payload, &p) != nil {
+				return
+			}
+			pb, err := p.prepare("FR")
+			if err != nil {
+				requireFieldError(t, err)
+				return
+			}
+			require.Len(t, pb.batch.Rows, len(p.Rows))
+			for _, r := range pb.batch.Rows {
+				requireNumbers(t, []string{r.Number})
+				require.LessOrEqual(t, len(r.RefClient), 40)
+			}
+			require.Positive(t, pb.segments)
+		}
+	})
+}
+
+func requireFieldError(t *testing.T, err error) {
+	t.Helper()
+	var ve *ValidationError
+	require.True(t, errors.As(err, &ve), "refusals are ValidationErrors, got %T %v", err, err)
+	require.NotEmpty(t, ve.Field)
+	require.NotContains(t, err.Error(), "\n", "a refusal is one line")
+}
+
+func requireNumbers(t *testing.T, numbers []string) {
+	t.Helper()
+	require.NotEmpty(t, numbers)
+	for _, n := range numbers {
+		require.GreaterOrEqual(t, len(n), 8, "%q", n)
+		require.LessOrEqual(t, len(n), 15, "%q", n)
+		require.Equal(t, -1, strings.IndexFunc(n, func(r rune) bool { return r < '0' || r > '9' }), "%q is international digits", n)
+	}
+}
