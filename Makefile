@@ -18,6 +18,7 @@ vet:
 # The race detector needs cgo.
 # deploy/ is a module of its own (Kubernetes types stay out of the main module).
 test: vet
+	./scripts/deps.sh test
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 
@@ -40,6 +41,7 @@ microbench:
 
 # Fault-injection suite: kills, Redis restarts, provider outages, floods.
 faults: build
+	./scripts/deps.sh test
 	CGO_ENABLED=1 $(GO) test -race -tags faults -count=1 -timeout 40m -v ./internal/faults/
 
 clean:

@@ -8,15 +8,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-need=()
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
-if [ ${#need[@]} -gt 0 ]; then
-  say "installing ${need[*]}"
-  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+./scripts/deps.sh demo
 [ -x bin/worker ] && [ -x bin/enqueue ] && [ -x bin/smsmode-fake ] || go build -o bin/ ./cmd/...
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/smsq-demo.XXXXXX")

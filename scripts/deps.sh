@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs with apt-get the Debian packages a make target needs and this
+# machine lacks; does nothing when everything is there.
+# usage: scripts/deps.sh demo|test|ci
+set -euo pipefail
+
+need=()
+want() { # want COMMAND PACKAGE...
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$@")
+}
+case "${1:-}" in
+  demo)
+    want redis-server redis-server
+    want curl curl ca-certificates # the demo polls /readyz
+    ;;
+  test)
+    want redis-server redis-server # every test starts its own
+    want gcc gcc                   # go test -race needs cgo
+    ;;
+  ci)
+    want make make
+    want redis-server redis-server
+    want gcc gcc
+    want curl curl ca-certificates
+    # The web UI is checked in a real browser (internal/worker/browser_test.go,
+    # skipped elsewhere when chromium is missing).
+    want chromium chromium fonts-dejavu-core
+    ;;
+  *)
+    echo "usage: $0 demo|test|ci" >&2
+    exit 2
+    ;;
+esac
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "deps: missing ${need[*]} and no apt-get here; install them and run again" >&2
+  exit 1
+fi
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+echo "deps: installing ${need[*]}"
+$sudo_cmd apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
