@@ -27,13 +27,8 @@ func FuzzPayload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind uint8, payload []byte) {
 		switch kind % 3 {
 		case 0:
-			var p SendPayload
-			if json.Unmarshal(payload, &p) != nil {
-				return
-			}
-			ps, err := p.prepare("FR")
-			if err != nil {
-				requireFieldError(t, err)
+			p, ps, ok := decodeAndPrepare(t, payload, (*SendPayload).prepare)
+			if !ok {
 				return
 			}
 			if p.Group == "" {
@@ -47,31 +42,21 @@ func FuzzPayload(f *testing.F) {
 			if ps.sms.Class == smsmode.ClassReply {
 				require.Empty(t, ps.sms.Sender, "classe_msg=4 cannot carry an emetteur")
 			}
-			again := p
+			again := *p
 			again.To = ps.sms.Numbers
 			ps2, err := again.prepare("FR")
 			require.NoError(t, err, "a payload the worker accepted is accepted again with its numbers normalised")
 			require.Equal(t, ps.sms, ps2.sms)
 		case 1:
-			var p VoicePayload
-			if json.Unmarshal(payload, &p) != nil {
-				return
-			}
-			v, err := p.prepare("FR")
-			if err != nil {
-				requireFieldError(t, err)
+			_, v, ok := decodeAndPrepare(t, payload, (*VoicePayload).prepare)
+			if !ok {
 				return
 			}
 			requireNumbers(t, v.Numbers)
 			require.LessOrEqual(t, len([]rune(v.Message)), 160)
 		case 2:
-			var p BatchPayload
-			if json.Unmarshal(payload, &p) != nil {
-				return
-			}
-			pb, err := p.prepare("FR")
-			if err != nil {
-				requireFieldError(t, err)
+			p, pb, ok := decodeAndPrepare(t, payload, (*BatchPayload).prepare)
+			if !ok {
 				return
 			}
 			require.Len(t, pb.batch.Rows, len(p.Rows))
@@ -82,6 +67,23 @@ func FuzzPayload(f *testing.F) {
 			require.Positive(t, pb.segments)
 		}
 	})
+}
+
+// decodeAndPrepare decodes payload as the worker does and prepares it for
+// region FR; ok is false when the bytes are not a P's JSON or the payload
+// was refused (the refusal checked).
+func decodeAndPrepare[P, R any](t *testing.T, payload []byte, prepare func(*P, string) (R, error)) (p *P, r R, ok bool) {
+	t.Helper()
+	p = new(P)
+	if json.Unmarshal(payload, p) != nil {
+		return nil, r, false
+	}
+	r, err := prepare(p, "FR")
+	if err != nil {
+		requireFieldError(t, err)
+		return nil, r, false
+	}
+	return p, r, true
 }
 
 func requireFieldError(t *testing.T, err error) {
