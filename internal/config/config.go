@@ -145,8 +145,17 @@ func (c *Config) RequireProvider() error {
 	return nil
 }
 
-// RedisConnOpt parses REDIS_URL (redis://, rediss://, redis-socket://, redis-sentinel://).
+// RedisConnOpt parses REDIS_URL (redis://, rediss://, redis-socket://,
+// redis-sentinel://; the last with passwords for the data nodes, see
+// parseSentinelURL).
 func (c *Config) RedisConnOpt() (asynq.RedisConnOpt, error) {
+	if u, err := url.Parse(c.RedisURL); err == nil && u.Scheme == "redis-sentinel" {
+		opt, err := parseSentinelURL(u)
+		if err != nil {
+			return nil, errors.New("config: REDIS_URL (redis-sentinel://): " + err.Error())
+		}
+		return opt, nil
+	}
 	opt, err := asynq.ParseRedisURI(c.RedisURL)
 	if err != nil {
 		// The URL may hold a password: name the variable, not the value.

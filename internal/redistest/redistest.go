@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,8 @@ type Server struct {
 	socket string // unix socket path, or "" in TCP mode
 	port   int    // TCP port, or 0 in socket mode
 	args   []string
+	// password is requirepass (WithPassword), or the sentinel's own.
+	password string
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -40,8 +43,9 @@ type Server struct {
 type Option func(*config)
 
 type config struct {
-	tcp  bool
-	args []string
+	tcp      bool
+	args     []string
+	password string
 }
 
 // WithTCP listens on a free loopback port instead of a unix socket (needed
@@ -53,6 +57,10 @@ func WithTCP() Option { return func(c *config) { c.tcp = true } }
 func WithAOF() Option {
 	return func(c *config) { c.args = append(c.args, "--appendonly", "yes", "--appendfsync", "always") }
 }
+
+// WithPassword makes the server require password p (requirepass), and use
+// it as a replica (masterauth); every client this package hands out sends it.
+func WithPassword(p string) Option { return func(c *config) { c.password = p } }
 
 // WithArgs passes extra redis-server arguments (e.g. "--maxmemory", "2mb").
 func WithArgs(args ...string) Option { return func(c *config) { c.args = append(c.args, args...) } }
@@ -98,6 +106,10 @@ func newServer(opts []Option) (*Server, error) {
 	} else {
 		s.socket = filepath.Join(dir, "redis.sock")
 		s.args = append(s.args, "--port", "0", "--unixsocket", s.socket, "--unixsocketperm", "700")
+	}
+	if c.password != "" {
+		s.password = c.password
+		s.args = append(s.args, "--requirepass", c.password, "--masterauth", c.password)
 	}
 	s.args = append(s.args, c.args...) // later arguments win, so options override the defaults
 	return s, nil
@@ -148,23 +160,33 @@ func (s *Server) Port() int { return s.port }
 // Dir returns the server's data directory.
 func (s *Server) Dir() string { return s.dir }
 
-// URL returns a REDIS_URL for this server: redis-socket:// or redis://.
+// URL returns a REDIS_URL for this server: redis-socket:// or redis://,
+// with its password if it has one.
 func (s *Server) URL() string {
+	u := &url.URL{Scheme: "redis", Host: s.Addr(), Path: "/0"}
 	if s.socket != "" {
-		return "redis-socket://" + s.socket
+		u = &url.URL{Scheme: "redis-socket", Path: s.socket}
 	}
-	return "redis://" + s.Addr() + "/0"
+	if s.password != "" {
+		u.User = url.UserPassword("", s.password)
+	}
+	return u.String()
 }
 
 // ConnOpt returns the asynq connection option for this server.
 func (s *Server) ConnOpt() asynq.RedisClientOpt {
-	return asynq.RedisClientOpt{Network: s.Network(), Addr: s.Addr()}
+	return asynq.RedisClientOpt{Network: s.Network(), Addr: s.Addr(), Password: s.password}
+}
+
+// options are the go-redis options of a client of this server.
+func (s *Server) options() *redis.Options {
+	return &redis.Options{Network: s.Network(), Addr: s.Addr(), Password: s.password}
 }
 
 // Client returns a new go-redis client, closed when the test ends (the
 // caller closes it for a StartProcess server).
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Network: s.Network(), Addr: s.Addr()})
+	c := redis.NewClient(s.options())
 	if s.t != nil {
 		s.t.Cleanup(func() { c.Close() })
 	}
@@ -214,7 +236,9 @@ func binary() string {
 }
 
 func (s *Server) waitReady(d time.Duration) error {
-	c := redis.NewClient(&redis.Options{Network: s.Network(), Addr: s.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	o := s.options()
+	o.MaxRetries, o.DialTimeout = -1, 200*time.Millisecond
+	c := redis.NewClient(o)
 	defer c.Close()
 	deadline := time.Now().Add(d)
 	var err error
@@ -238,7 +262,7 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	c := redis.NewClient(&redis.Options{Network: s.Network(), Addr: s.Addr()})
+	c := redis.NewClient(s.options())
 	_ = c.Shutdown(context.Background()).Err() // the connection drops: an error is expected
 	c.Close()
 	s.waitExit()

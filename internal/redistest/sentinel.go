@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +40,8 @@ type Sentinel struct {
 	Replica   *Server
 	Sentinels []*Server
 
+	password string // WithAuth
+
 	mu       sync.Mutex
 	reserved map[*Server]net.Listener
 }
@@ -48,12 +51,20 @@ type SentinelOption func(*sentinelConfig)
 
 type sentinelConfig struct {
 	dataArgs []string
+	password string
 }
 
 // WithDataArgs passes extra redis-server arguments to the master and the
 // replica (e.g. "--min-replicas-to-write", "1").
 func WithDataArgs(args ...string) SentinelOption {
 	return func(c *sentinelConfig) { c.dataArgs = append(c.dataArgs, args...) }
+}
+
+// WithAuth makes every server of the topology, the sentinels included,
+// require password p, as the common Kubernetes charts set it up; URL,
+// ConnOpt and Client carry it.
+func WithAuth(p string) SentinelOption {
+	return func(c *sentinelConfig) { c.password = p }
 }
 
 // Sentinel timing, short so that a failover takes seconds in tests.
@@ -76,9 +87,9 @@ func StartSentinel(t testing.TB, opts ...SentinelOption) *Sentinel {
 	data := []string{"--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"}
 	data = append(data, c.dataArgs...)
 
-	s := &Sentinel{t: t, reserved: map[*Server]net.Listener{}}
-	s.Master = Start(t, WithTCP(), WithAOF(), WithArgs(data...))
-	s.Replica = Start(t, WithTCP(), WithAOF(), WithArgs(data...),
+	s := &Sentinel{t: t, password: c.password, reserved: map[*Server]net.Listener{}}
+	s.Master = Start(t, WithTCP(), WithAOF(), WithPassword(c.password), WithArgs(data...))
+	s.Replica = Start(t, WithTCP(), WithAOF(), WithPassword(c.password), WithArgs(data...),
 		WithArgs("--replicaof", "127.0.0.1", strconv.Itoa(s.Master.Port())))
 	// Registered before the sentinels start, so it runs after they are
 	// killed (cleanups run last in, first out): no sentinel is left to try
@@ -121,10 +132,13 @@ sentinel parallel-syncs %s 1
 		MasterName, sentinelDownAfter,
 		MasterName, sentinelFailoverTimeout,
 		MasterName)
+	if s.password != "" {
+		text += fmt.Sprintf("sentinel auth-pass %s %s\nrequirepass %s\n", MasterName, s.password, s.password)
+	}
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := &Server{t: t, dir: dir, port: port, args: []string{conf, "--sentinel"}}
+	srv := &Server{t: t, dir: dir, port: port, args: []string{conf, "--sentinel"}, password: s.password}
 	srv.Restart()
 	t.Cleanup(func() {
 		srv.Kill()
@@ -142,31 +156,40 @@ func (s *Sentinel) SentinelAddrs() []string {
 	return addrs
 }
 
-// URL returns the REDIS_URL of the topology, in the syntax asynq.ParseRedisURI
-// reads: redis-sentinel://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3?master=mymaster
-// (a password would go in the user info, redis-sentinel://:PASS@…, and is
-// the sentinels' password for asynq).
+// URL returns the REDIS_URL of the topology:
+// redis-sentinel://[:PASSWORD@]127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3?master=mymaster
+// (internal/config reads the password as the data nodes' and the sentinels').
 func (s *Sentinel) URL() string {
-	return "redis-sentinel://" + strings.Join(s.SentinelAddrs(), ",") + "?master=" + MasterName
+	auth := ""
+	if s.password != "" {
+		auth = url.UserPassword("", s.password).String() + "@"
+	}
+	return "redis-sentinel://" + auth + strings.Join(s.SentinelAddrs(), ",") + "?master=" + MasterName
 }
 
 // ConnOpt returns the asynq connection option for the topology.
 func (s *Sentinel) ConnOpt() asynq.RedisFailoverClientOpt {
-	return asynq.RedisFailoverClientOpt{MasterName: MasterName, SentinelAddrs: s.SentinelAddrs()}
+	return asynq.RedisFailoverClientOpt{
+		MasterName: MasterName, SentinelAddrs: s.SentinelAddrs(),
+		Password: s.password, SentinelPassword: s.password,
+	}
 }
 
 // Client returns a new go-redis failover client (it asks the sentinels for
 // the master and follows failovers), closed when the test ends.
 func (s *Sentinel) Client() *redis.Client {
-	c := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: MasterName, SentinelAddrs: s.SentinelAddrs()})
+	c := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: MasterName, SentinelAddrs: s.SentinelAddrs(),
+		Password: s.password, SentinelPassword: s.password,
+	})
 	s.t.Cleanup(func() { c.Close() })
 	return c
 }
 
 // sentinelClient returns a client of one sentinel; the caller closes it.
-func sentinelClient(addr string) *redis.SentinelClient {
+func (s *Sentinel) sentinelClient(addr string) *redis.SentinelClient {
 	return redis.NewSentinelClient(&redis.Options{
-		Addr: addr, MaxRetries: -1,
+		Addr: addr, Password: s.password, MaxRetries: -1,
 		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 	})
 }
@@ -176,7 +199,7 @@ func sentinelClient(addr string) *redis.SentinelClient {
 func (s *Sentinel) MasterAddrs(ctx context.Context) []string {
 	out := make([]string, len(s.Sentinels))
 	for i, sn := range s.Sentinels {
-		c := sentinelClient(sn.Addr())
+		c := s.sentinelClient(sn.Addr())
 		hp, err := c.GetMasterAddrByName(ctx, MasterName).Result()
 		c.Close()
 		if err == nil && len(hp) == 2 {
@@ -237,7 +260,7 @@ func (s *Sentinel) WaitFailover(old string, timeout time.Duration) (string, erro
 			cancel()
 			return "", fmt.Errorf("sentinels report %s, which is not one of this topology's servers", addr)
 		default:
-			role, rerr := replicationInfo(ctx, addr)
+			role, rerr := s.replicationInfo(ctx, addr)
 			if rerr == nil && role["role"] == "master" {
 				cancel()
 				return addr, nil
@@ -291,7 +314,7 @@ func (s *Sentinel) waitTopology(master string, replicas int, timeout time.Durati
 // checkTopology reports why master, its replicas and the sentinels are not
 // (yet) a healthy topology.
 func (s *Sentinel) checkTopology(ctx context.Context, master string, replicas int) error {
-	info, err := replicationInfo(ctx, master)
+	info, err := s.replicationInfo(ctx, master)
 	if err != nil {
 		return fmt.Errorf("master %s: %w", master, err)
 	}
@@ -308,15 +331,15 @@ func (s *Sentinel) checkTopology(ctx context.Context, master string, replicas in
 		return fmt.Errorf("master %s has %d of %d replicas online", master, online, replicas)
 	}
 	for _, sn := range s.Sentinels {
-		if err := checkSentinel(ctx, sn.Addr(), master, replicas, len(s.Sentinels)-1); err != nil {
+		if err := s.checkSentinel(ctx, sn.Addr(), master, replicas, len(s.Sentinels)-1); err != nil {
 			return fmt.Errorf("sentinel %s: %w", sn.Addr(), err)
 		}
 	}
 	return nil
 }
 
-func checkSentinel(ctx context.Context, addr, master string, replicas, others int) error {
-	c := sentinelClient(addr)
+func (s *Sentinel) checkSentinel(ctx context.Context, addr, master string, replicas, others int) error {
+	c := s.sentinelClient(addr)
 	defer c.Close()
 	m, err := c.Master(ctx, MasterName).Result()
 	if err != nil {
@@ -358,8 +381,8 @@ func checkSentinel(ctx context.Context, addr, master string, replicas, others in
 }
 
 // replicationInfo returns INFO replication of the server at addr as a map.
-func replicationInfo(ctx context.Context, addr string) (map[string]string, error) {
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+func (s *Sentinel) replicationInfo(ctx context.Context, addr string) (map[string]string, error) {
+	c := redis.NewClient(&redis.Options{Addr: addr, Password: s.password, MaxRetries: -1, DialTimeout: time.Second})
 	defer c.Close()
 	text, err := c.Info(ctx, "replication").Result()
 	if err != nil {
