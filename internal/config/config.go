@@ -161,6 +161,14 @@ func (c *Config) RedisConnOpt() (asynq.RedisConnOpt, error) {
 		// The URL may hold a password: name the variable, not the value.
 		return nil, errors.New("config: REDIS_URL is malformed: want redis://, rediss://, redis-socket:// or redis-sentinel://")
 	}
+	// asynq keeps the password but drops the user: a Redis 6+ ACL user
+	// (redis://smsq:PASSWORD@host) would log in as "default" and be refused.
+	if o, ok := opt.(asynq.RedisClientOpt); ok {
+		if u, err := url.Parse(c.RedisURL); err == nil && u.User != nil {
+			o.Username = u.User.Username()
+			opt = o
+		}
+	}
 	return opt, nil
 }
 

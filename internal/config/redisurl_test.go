@@ -1,12 +1,14 @@
 package config_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/internal/config"
+	"github.com/smsq/smsq/internal/redistest"
 )
 
 func TestSentinelURL(t *testing.T) {
@@ -61,4 +63,25 @@ func TestSentinelURLRefused(t *testing.T) {
 			require.NotContains(t, err.Error(), "hunter2", "the URL's password must not reach the error")
 		})
 	}
+}
+
+// TestRedisACLUser logs in to a real redis-server whose only user is an ACL
+// user, with REDIS_URL=redis://USER:PASSWORD@… (asynq's parser alone drops
+// the user name and would log in as "default").
+func TestRedisACLUser(t *testing.T) {
+	srv := redistest.Start(t, redistest.WithTCP(), redistest.WithArgs(
+		"--user", "default", "off",
+		"--user", "smsq", "on", ">pw-acl-9f3e", "~*", "&*", "+@all",
+	))
+	t.Setenv("REDIS_URL", "redis://smsq:pw-acl-9f3e@"+srv.Addr()+"/2")
+	c, err := config.Load()
+	require.NoError(t, err)
+	opt, err := c.RedisConnOpt()
+	require.NoError(t, err)
+	require.Equal(t, asynq.RedisClientOpt{Addr: srv.Addr(), Username: "smsq", Password: "pw-acl-9f3e", DB: 2}, opt)
+
+	rdb, err := c.RedisClient()
+	require.NoError(t, err)
+	defer rdb.Close()
+	require.NoError(t, rdb.Ping(context.Background()).Err())
 }
