@@ -147,6 +147,7 @@ const (
 // CancelError explains why a task cannot be cancelled.
 type CancelError struct{ Reason string }
 
+// Error implements error.
 func (e *CancelError) Error() string { return "cannot cancel: " + e.Reason }
 
 // Cancel stops a message: a task not yet handed to sMsmode is deleted from

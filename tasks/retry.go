@@ -14,6 +14,7 @@ type RateLimitedError struct {
 	RetryAfter time.Duration
 }
 
+// Error implements error.
 func (e *RateLimitedError) Error() string {
 	return "rate limited: SMSMODE_RATE budget spent, retrying in " + e.RetryAfter.Round(time.Millisecond).String()
 }

@@ -21,6 +21,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error implements error.
 func (e *ValidationError) Error() string { return "invalid " + e.Field + ": " + e.Reason }
 
 func invalid(field, format string, args ...any) error {
