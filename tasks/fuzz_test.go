@@ -1,22 +1,31 @@
 package tasks
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/smsmode"
+	"github.com/smsq/smsq/smsmode/smsmodetest"
 )
 
 // FuzzPayload feeds the worker's decoding path with any task payload (Redis
 // holds whatever a producer wrote, validated or not): decoding and preparing
 // never panic; a refusal is one line naming a field, which the worker puts in
 // the archived task's error; an accepted payload holds only what the provider
-// takes, and validating it again changes nothing.
+// takes (the client sends it to the fake sMsmode without a refusal), and
+// validating it again changes nothing.
 func FuzzPayload(f *testing.F) {
+	fake := smsmodetest.NewServer(smsmodetest.WithoutRecording(), smsmodetest.WithMessageLimit(10), smsmodetest.WithCredit(1e15))
+	f.Cleanup(fake.Close)
+	client := fake.Client()
+	ctx := context.Background()
+
 	// More seeds live in testdata/fuzz/FuzzPayload.
 	f.Add(uint8(0), []byte(`{"to":["0612345678"],"message":"Votre code : 123456","sender":"MyShop"}`))
 	f.Add(uint8(0), []byte(`{"group":"clients","message":"Soldes -50 % ☺","stop":1,"max_segments":2,"encoding":"auto"}`))
@@ -38,7 +47,7 @@ func FuzzPayload(f *testing.F) {
 			}
 			require.NotEmpty(t, strings.TrimSpace(ps.sms.Message))
 			require.LessOrEqual(t, ps.segments, ps.sms.MaxParts, "a message longer than nbr_msg is refused at enqueue")
-			require.LessOrEqual(t, len(ps.sms.RefClient), 40)
+			require.LessOrEqual(t, utf8.RuneCountInString(ps.sms.RefClient), 40, "refClient: at most 40 characters")
 			if ps.sms.Class == smsmode.ClassReply {
 				require.Empty(t, ps.sms.Sender, "classe_msg=4 cannot carry an emetteur")
 			}
@@ -47,6 +56,11 @@ func FuzzPayload(f *testing.F) {
 			ps2, err := again.prepare("FR")
 			require.NoError(t, err, "a payload the worker accepted is accepted again with its numbers normalised")
 			require.Equal(t, ps.sms, ps2.sms)
+			if p.Group != "" {
+				fake.AddGroup(p.Group, "33612345678")
+			}
+			_, err = client.SendSMS(ctx, &ps.sms)
+			require.NoError(t, err, "the provider takes what the worker accepted")
 		case 1:
 			_, v, ok := decodeAndPrepare(t, payload, (*VoicePayload).prepare)
 			if !ok {
@@ -54,6 +68,8 @@ func FuzzPayload(f *testing.F) {
 			}
 			requireNumbers(t, v.Numbers)
 			require.LessOrEqual(t, len([]rune(v.Message)), 160)
+			_, err := client.SendVoice(ctx, v)
+			require.NoError(t, err, "the provider takes what the worker accepted")
 		case 2:
 			p, pb, ok := decodeAndPrepare(t, payload, (*BatchPayload).prepare)
 			if !ok {
@@ -62,9 +78,10 @@ func FuzzPayload(f *testing.F) {
 			require.Len(t, pb.batch.Rows, len(p.Rows))
 			for _, r := range pb.batch.Rows {
 				requireNumbers(t, []string{r.Number})
-				require.LessOrEqual(t, len(r.RefClient), 40)
 			}
 			require.Positive(t, pb.segments)
+			_, err := client.SendBatch(ctx, &pb.batch)
+			require.NoError(t, err, "the provider takes what the worker accepted")
 		}
 	})
 }

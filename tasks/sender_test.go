@@ -369,6 +369,11 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"ref", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Ref: strings.Repeat("r", 41)}, "ref"},
 		{"gsm forced", tasks.SendPayload{To: []string{"0612345678"}, Message: "☺", Encoding: "gsm"}, "message"},
 		{"max segments", tasks.SendPayload{To: []string{"0612345678"}, Message: strings.Repeat("a", 161), MaxSegments: 1}, "message"},
+		// Outside unicode sends every parameter travels as ISO-8859-15.
+		{"ref outside latin-9", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Ref: "commande ☺"}, "ref"},
+		{"group outside latin-9", tasks.SendPayload{Group: "clients ☺", Message: "x"}, "group"},
+		{"reply_url outside latin-9", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Reply: true, ReplyURL: "https://x.example/☺"}, "reply_url"},
+		{"notification_url outside latin-9", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", NotificationURL: "https://x.example/☺"}, "notification_url"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -378,6 +383,8 @@ func TestValidationNamesTheField(t *testing.T) {
 			require.Equal(t, tc.field, ve.Field, err.Error())
 		})
 	}
+	// A unicode send travels as UTF-8: the same ref is fine there.
+	require.NoError(t, (&tasks.SendPayload{To: []string{"0612345678"}, Message: "☺", Ref: "commande ☺"}).Validate("FR"))
 	// The refusal says how many segments the message needs.
 	err := (&tasks.SendPayload{To: []string{"0612345678"}, Message: strings.Repeat("a", 307), MaxSegments: 2}).Validate("FR")
 	require.ErrorContains(t, err, "3 segments")

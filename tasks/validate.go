@@ -110,6 +110,14 @@ func (p *SendPayload) prepare(region string) (*preparedSend, error) {
 	if err := validURL("reply_url", p.ReplyURL); err != nil {
 		return nil, err
 	}
+	if class != smsmode.ClassUnicode {
+		if err := latin9("group", p.Group); err != nil {
+			return nil, err
+		}
+		if err := latin9("reply_url", p.ReplyURL); err != nil {
+			return nil, err
+		}
+	}
 	return &preparedSend{
 		sms: smsmode.SMS{
 			Numbers:         numbers,
@@ -233,7 +241,9 @@ func (p *BatchPayload) prepare(region string) (*preparedBatch, error) {
 }
 
 // senderRefURL checks the fields sends and batch rows share; prefix is
-// "rows[3]." for a batch row.
+// "rows[3]." for a batch row. Except in unicode sends (classe_msg=9, sent
+// as UTF-8) every parameter travels as ISO-8859-15, so free text must fit
+// it: refused here rather than archived by the worker.
 func senderRefURL(prefix, sender string, class smsmode.Class, ref, notificationURL string) error {
 	if err := smsmode.ValidateSender(sender, class); err != nil {
 		return invalid(prefix+"sender", "%v", trimPrefix(err))
@@ -241,7 +251,16 @@ func senderRefURL(prefix, sender string, class smsmode.Class, ref, notificationU
 	if err := smsmode.ValidateRefClient(ref); err != nil {
 		return invalid(prefix+"ref", "%v", trimPrefix(err))
 	}
-	return validURL(prefix+"notification_url", notificationURL)
+	if err := validURL(prefix+"notification_url", notificationURL); err != nil {
+		return err
+	}
+	if class == smsmode.ClassUnicode {
+		return nil
+	}
+	if err := latin9(prefix+"ref", ref); err != nil {
+		return err
+	}
+	return latin9(prefix+"notification_url", notificationURL)
 }
 
 func recipients(to []string, group string, groupAllowed bool) ([]string, error) {
