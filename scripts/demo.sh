@@ -74,13 +74,18 @@ ids=(demo-plain demo-accented demo-emoji demo-reply demo-voice demo-batch-1 demo
 say "waiting for the worker"
 for id in "${ids[@]}"; do
   for _ in $(seq 1 300); do
-    state=$(bin/enqueue status "$id" 2>/dev/null | awk -F': *' 'tolower($1) ~ /^ *state$/ {print $2; exit}')
+    # awk reads to the end: exiting early could SIGPIPE enqueue, which
+    # pipefail would turn into a failed demo.
+    state=$(bin/enqueue status "$id" 2>/dev/null | awk -F': *' '!found && tolower($1) ~ /^ *state$/ {print $2; found=1}' || true)
     case "$state" in completed|archived) break ;; esac
     sleep 0.1
   done
 done
 # Delivery reports arrive a moment after acceptance.
-sleep 1
+for _ in $(seq 1 50); do
+  [[ "$(bin/enqueue status demo-plain 2>/dev/null || true)" == *"received ["* ]] && break
+  sleep 0.1
+done
 
 say "what happened"
 for id in "${ids[@]}"; do
