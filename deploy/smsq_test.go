@@ -156,8 +156,9 @@ func checkValue(v smsqVar, value string) error {
 	return nil
 }
 
-// checkRedisURL accepts what asynq.ParseRedisURI (v0.26) accepts, and
-// insists on ?master= for Sentinel (the parser itself does not).
+// checkRedisURL mirrors what smsq's internal/config accepts (asynq's parser
+// for redis://, rediss:// and redis-socket://, its own for redis-sentinel://,
+// which requires ?master=).
 func checkRedisURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
