@@ -60,28 +60,47 @@ var statusText = map[smsmode.Status]string{
 	3999: "Destinataire blacklisté",
 }
 
-// compteRendu is compteRendu.do: "33600000000 11 | 33611111111 13".
-func (c *call) compteRendu() answer {
+// recipients finds the messages of the request's smsID, brings their
+// statuses up to date and returns each recipient's number and status, in
+// order; a failed look-up returns the answer to give instead.
+func (c *call) recipients() (numbers []string, statuses []smsmode.Status, failure *answer) {
+	fail := func(code smsmode.Code) ([]string, []smsmode.Status, *answer) {
+		a := c.fail(code)
+		return nil, nil, &a
+	}
 	if !c.authenticated() {
-		return c.fail(smsmode.CodeAuthentication)
+		return fail(smsmode.CodeAuthentication)
 	}
 	id := c.get("smsID")
 	if id == "" {
-		return c.fail(smsmode.CodeInvalidParameter)
+		return fail(smsmode.CodeInvalidParameter)
 	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ms := s.lookupLocked(id)
 	if len(ms) == 0 {
-		return c.fail(smsmode.CodeNotFound)
+		return fail(smsmode.CodeNotFound)
 	}
-	var parts []string
 	for _, m := range ms {
 		s.promoteLocked(m, c.now)
 		for _, n := range m.Numbers {
-			parts = append(parts, n+" "+strconv.Itoa(int(m.Statuses[n])))
+			numbers = append(numbers, n)
+			statuses = append(statuses, m.Statuses[n])
 		}
+	}
+	return numbers, statuses, nil
+}
+
+// compteRendu is compteRendu.do: "33600000000 11 | 33611111111 13".
+func (c *call) compteRendu() answer {
+	numbers, statuses, failure := c.recipients()
+	if failure != nil {
+		return *failure
+	}
+	parts := make([]string, len(numbers))
+	for i, n := range numbers {
+		parts[i] = n + " " + strconv.Itoa(int(statuses[i]))
 	}
 	return textAnswer(strings.Join(parts, " | "))
 }
@@ -89,26 +108,9 @@ func (c *call) compteRendu() answer {
 // smsStatus is smsStatus.do: "0 | Envoyé". For several recipients it gives
 // the campaign's status (see campaignStatus).
 func (c *call) smsStatus() answer {
-	if !c.authenticated() {
-		return c.fail(smsmode.CodeAuthentication)
-	}
-	id := c.get("smsID")
-	if id == "" {
-		return c.fail(smsmode.CodeInvalidParameter)
-	}
-	s := c.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ms := s.lookupLocked(id)
-	if len(ms) == 0 {
-		return c.fail(smsmode.CodeNotFound)
-	}
-	var all []smsmode.Status
-	for _, m := range ms {
-		s.promoteLocked(m, c.now)
-		for _, n := range m.Numbers {
-			all = append(all, m.Statuses[n])
-		}
+	_, all, failure := c.recipients()
+	if failure != nil {
+		return *failure
 	}
 	st := campaignStatus(all)
 	desc, ok := statusText[st]
