@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net"
 	"os"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,7 +37,7 @@ type result struct {
 func setup(tb testing.TB) *fixture {
 	tb.Helper()
 	srv := redistest.Start(tb)
-	for _, name := range configVars() {
+	for _, name := range config.Vars() {
 		tb.Setenv(name, "") // restored when the test ends
 		os.Unsetenv(name)   // unset, not empty: empty overrides the defaults
 	}
@@ -48,18 +47,6 @@ func setup(tb testing.TB) *fixture {
 	insp := asynq.NewInspector(srv.ConnOpt())
 	tb.Cleanup(func() { insp.Close() })
 	return &fixture{tb: tb, srv: srv, insp: insp}
-}
-
-// configVars lists the envconfig names of config.Config.
-func configVars() []string {
-	var names []string
-	t := reflect.TypeFor[config.Config]()
-	for i := range t.NumField() {
-		if n := t.Field(i).Tag.Get("envconfig"); n != "" {
-			names = append(names, n)
-		}
-	}
-	return names
 }
 
 func (f *fixture) setenv(name, value string) { f.tb.Setenv(name, value) }

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -93,23 +92,11 @@ func (e *env) flush(ctx context.Context) error {
 	return e.rdb.FlushAll(ctx).Err()
 }
 
-// configVars lists the environment variables config.Load reads.
-func configVars() []string {
-	var names []string
-	t := reflect.TypeFor[config.Config]()
-	for i := range t.NumField() {
-		if n := t.Field(i).Tag.Get("envconfig"); n != "" {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
 // isolateEnv clears every smsq variable inherited from the caller, so that
 // the worker and the CLI run with the documented defaults plus what a
 // scenario sets.
 func isolateEnv(redisURL string) error {
-	for _, name := range configVars() {
+	for _, name := range config.Vars() {
 		if err := os.Unsetenv(name); err != nil {
 			return err
 		}

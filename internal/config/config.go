@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,6 +136,19 @@ func (c *Config) validate() error {
 		return errors.New("config: MONITORING_USER is set but MONITORING_PASSWORD is empty (the web UI stays off without a password)")
 	}
 	return nil
+}
+
+// Vars lists the environment variables Load reads, in declaration order:
+// what a test or a benchmark clears to run with the documented defaults.
+func Vars() []string {
+	var names []string
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		if n := t.Field(i).Tag.Get("envconfig"); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // RequireProvider reports a missing sMsmode credential: the worker cannot run without one.

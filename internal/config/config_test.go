@@ -40,3 +40,13 @@ func TestMalformedNamesTheVariable(t *testing.T) {
 		})
 	}
 }
+
+func TestVarsListsEverySetting(t *testing.T) {
+	vars := config.Vars()
+	for _, want := range []string{"REDIS_URL", "SMSMODE_ACCESS_TOKEN", "WEBHOOK_SECRET", "SHUTDOWN_TIMEOUT"} {
+		require.Contains(t, vars, want)
+	}
+	for _, v := range vars {
+		require.Regexp(t, `^[A-Z][A-Z0-9_]+$`, v)
+	}
+}
