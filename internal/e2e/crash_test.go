@@ -40,7 +40,7 @@ func TestWorkerKilledWhileSending(t *testing.T) {
 
 	w, _ := startWorker(t, env...)
 	require.Eventually(t, func() bool { return len(fake.Messages()) >= 12 }, 30*time.Second, 5*time.Millisecond)
-	w.kill()
+	w.Kill()
 	acceptedBeforeKill := map[string]bool{}
 	for _, m := range fake.Messages() {
 		acceptedBeforeKill[m.RefClient] = true

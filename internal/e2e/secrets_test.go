@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
@@ -32,7 +33,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 	fake.FailNumber("33611111111", smsmode.CodeAuthentication)
 	fake.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 2)
 
-	hookAddr := freeAddr(t)
+	hookAddr := proctest.FreeAddr(t)
 	env := []string{
 		"REDIS_URL=" + srv.URL(),
 		"SMSMODE_BASE_URL=" + fake.URL,
@@ -66,7 +67,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 	}
-	w.terminate(t, 40*time.Second)
+	w.Terminate(t, 40*time.Second)
 
 	out := w.Output()
 	require.Contains(t, out, `"task_id":"s1"`, "the log shows the run")

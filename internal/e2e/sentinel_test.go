@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -80,7 +81,7 @@ func TestSentinelFailover(t *testing.T) {
 
 	// On failure, the end of the worker's log (registered before startWorker's
 	// own cleanup, so it runs after the worker is killed).
-	var w *proc
+	var w *proctest.Proc
 	t.Cleanup(func() {
 		if t.Failed() && w != nil {
 			out := w.Output()
@@ -188,10 +189,8 @@ func TestSentinelFailover(t *testing.T) {
 	})
 	drain := time.Since(drainStart)
 
-	select {
-	case <-w.done:
+	if w.Exited() {
 		t.Fatalf("the worker exited during the failover:\n%s", w.Output())
-	default:
 	}
 
 	rerun := 0 // acknowledged tasks run more than once (the ledger kept the second run from sending)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
@@ -47,7 +48,7 @@ func TestCallbacksReachStatusAndApplication(t *testing.T) {
 	}))
 	t.Cleanup(app.Close)
 
-	addr := freeAddr(t)
+	addr := proctest.FreeAddr(t)
 	env := []string{
 		"REDIS_URL=" + srv.URL(),
 		"SMSMODE_BASE_URL=" + fake.URL,
