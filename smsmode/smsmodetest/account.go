@@ -113,16 +113,6 @@ func (c *call) addContact() answer {
 	return c.done("")
 }
 
-// authorisation is createAuthorisation.do's JSON answer.
-type authorisation struct {
-	ID           string `json:"id"`
-	AccessToken  string `json:"accessToken"`
-	CreationDate string `json:"creationDate"`
-	State        string `json:"state"`
-	Expiration   string `json:"expiration"`
-	Account      string `json:"account"`
-}
-
 // createAuthorisation is http/2.0/createAuthorisation.do: a new 12-character
 // access token, valid from now on. Dates are ddMMyyyy (the reference gives
 // no format); the token expires after a year.
@@ -144,7 +134,7 @@ func (c *call) createAuthorisation() answer {
 	s.tokens[tok] = true
 	const day = "02012006"
 	now := c.now.In(s.loc)
-	return jsonAnswer(http.StatusOK, authorisation{
+	return jsonAnswer(http.StatusOK, smsmode.Authorisation{
 		ID:           s.newIDLocked(),
 		AccessToken:  tok,
 		CreationDate: now.Format(day),
