@@ -47,15 +47,14 @@ type recordedFile struct {
 // scripted body.
 type recorder struct {
 	*httptest.Server
-	mu       sync.Mutex
-	reqs     []recorded
-	status   int
-	body     []byte
-	ctype    string
-	header   http.Header
-	respond  func(w http.ResponseWriter, r *recorded) bool // optional override
-	baseURL  string
-	endpoint string
+	mu      sync.Mutex
+	reqs    []recorded
+	status  int
+	body    []byte
+	ctype   string
+	header  http.Header
+	respond func(w http.ResponseWriter, r *recorded) bool // optional override
+	baseURL string
 }
 
 func newRecorder(t *testing.T) *recorder {
