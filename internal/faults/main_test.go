@@ -24,18 +24,14 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,34 +39,28 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
 )
 
-var binDir string
+var bins *proctest.Binaries
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "smsq-faults-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binDir = dir
 	// Redis outages are on purpose here: keep go-redis's own dial-error
 	// lines out of the test output (the tests report what matters).
 	redis.SetLogger(silentLogger{})
-	// The binaries run as separate processes (SIGKILL, SIGTERM): build them
-	// without the race detector, as they ship.
-	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "../../cmd/worker", "../../cmd/enqueue")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "faults: building the binaries failed:", err)
+	var err error
+	bins, err = proctest.Build("github.com/smsq/smsq/cmd/worker", "github.com/smsq/smsq/cmd/enqueue")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faults:", err)
 		os.Exit(1)
 	}
 	start := time.Now()
 	code := m.Run()
 	printFigures(time.Since(start))
-	os.RemoveAll(dir)
+	bins.Close()
 	os.Exit(code)
 }
 
@@ -117,137 +107,29 @@ func printFigures(total time.Duration) {
 }
 
 // ---------------------------------------------------------------------------
-// Processes (copied from internal/e2e, which stays untouched).
+// Processes.
 
-// proc is a running smsq binary whose output is captured.
-type proc struct {
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan struct{}
-}
-
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
-// Output returns everything the process printed so far.
-func (p *proc) Output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-// tail returns the last n lines of the output, for failure messages.
-func (p *proc) tail(n int) string {
-	lines := strings.Split(strings.TrimRight(p.Output(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// exited reports whether the process has ended.
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startWorker runs bin/worker with env (KEY=VALUE) and waits for /readyz.
-func startWorker(t *testing.T, env ...string) (*proc, string) {
+// startWorker runs the worker with env (KEY=VALUE) and waits for /readyz.
+func startWorker(t *testing.T, env ...string) (*proctest.Proc, string) {
 	t.Helper()
-	addr := freeAddr(t)
-	for _, kv := range env {
-		if a, ok := strings.CutPrefix(kv, "HTTP_ADDR="); ok {
-			addr = a // the caller needs the address in advance (WEBHOOK_PUBLIC_URL)
-		}
-	}
-	p := &proc{done: make(chan struct{})}
-	p.cmd = exec.Command(filepath.Join(binDir, "worker"))
-	p.cmd.Env = append(os.Environ(), append([]string{"HTTP_ADDR=" + addr}, env...)...)
-	p.cmd.Stdout, p.cmd.Stderr = p, p
-	require.NoError(t, p.cmd.Start())
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { p.kill() })
-	hc := &http.Client{Timeout: 2 * time.Second}
-	require.Eventually(t, func() bool {
-		if p.exited() {
-			t.Fatalf("worker exited early:\n%s", p.tail(40))
-		}
-		resp, err := hc.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 20*time.Millisecond, "worker never became ready")
-	return p, addr
+	return bins.StartWorker(t, env...)
 }
 
-// kill sends SIGKILL and waits for the process to be gone.
-func (p *proc) kill() {
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-}
-
-// terminate sends SIGTERM and returns how long the process took to exit; it
-// fails the test after within.
-func (p *proc) terminate(t *testing.T, within time.Duration) time.Duration {
-	t.Helper()
-	start := time.Now()
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-p.done:
-		return time.Since(start)
-	case <-time.After(within):
-		t.Fatalf("worker did not exit within %v after SIGTERM:\n%s", within, p.tail(40))
-		return 0
-	}
-}
-
-// run runs bin/enqueue and returns its exit code, stdout and stderr.
+// run runs enqueue and returns its exit code, stdout and stderr.
 func run(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "enqueue"), args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return code, strings.TrimSpace(stdout.String()), stderr.String()
+	return bins.Enqueue(t, env, args...)
 }
 
 // ---------------------------------------------------------------------------
 // Shared set-up and checks.
 
-// workerEnv is the environment of a worker (and of the CLI) on srv and fake.
-func workerEnv(srv *redistest.Server, fake *smsmodetest.Server, extra ...string) []string {
+// workerEnv is the environment of a worker (and of the CLI) on srv, with
+// the sMsmode API at baseURL (the fake's URL, or a proxy's in front of it).
+func workerEnv(srv *redistest.Server, baseURL string, extra ...string) []string {
 	return append([]string{
 		"REDIS_URL=" + srv.URL(),
-		"SMSMODE_BASE_URL=" + fake.URL,
+		"SMSMODE_BASE_URL=" + baseURL,
 		"SMSMODE_ACCESS_TOKEN=" + smsmodetest.AccessToken,
 	}, extra...)
 }
@@ -276,6 +158,37 @@ func duplicates(sends map[string]int) (ids []string, extra int) {
 	}
 	sort.Strings(ids)
 	return ids, extra
+}
+
+// produce enqueues n sends in the background, one every `every`, with IDs
+// prefix-000 … (each with its own number and text; refClient is the task
+// ID), adding each acknowledged ID to acked. The channel receives nil once
+// all n are enqueued, or the first error.
+func produce(ctx context.Context, enq *tasks.Enqueuer, prefix string, n int, every time.Duration, acked *idList) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for i := range n {
+			select {
+			case <-ctx.Done():
+				done <- ctx.Err()
+				return
+			case <-tick.C:
+			}
+			id := fmt.Sprintf("%s-%03d", prefix, i)
+			ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := enq.Send(ectx, tasks.SendPayload{To: []string{number(i)}, Message: prefix + " test " + id}, tasks.WithTaskID(id))
+			cancel()
+			if err != nil {
+				done <- fmt.Errorf("enqueue %s: %w", id, err)
+				return
+			}
+			acked.add(id)
+		}
+		done <- nil
+	}()
+	return done
 }
 
 // idList is a goroutine-safe list of acknowledged task IDs.
@@ -309,7 +222,7 @@ func queueCounts(t *testing.T, insp *asynq.Inspector, q string) *asynq.QueueInfo
 // waitCompleted polls (deadline within) until every task of ids is
 // completed, then checks each one with tasks.Inspector.Status. It returns
 // how long it waited.
-func waitCompleted(t *testing.T, srv *redistest.Server, queue string, ids []string, within time.Duration, w *proc) time.Duration {
+func waitCompleted(t *testing.T, srv *redistest.Server, queue string, ids []string, within time.Duration, w *proctest.Proc) time.Duration {
 	t.Helper()
 	start := time.Now()
 	ainsp := asynq.NewInspector(srv.ConnOpt())
@@ -326,7 +239,7 @@ func waitCompleted(t *testing.T, srv *redistest.Server, queue string, ids []stri
 		if time.Now().After(deadline) || info.Archived > 0 {
 			out := ""
 			if w != nil {
-				out = w.tail(30)
+				out = w.Tail(30)
 			}
 			t.Fatalf("after %v (deadline %v) not every task completed (%d expected): queue %s %s\nworker log tail:\n%s", time.Since(start).Round(time.Second), within, len(ids), queue, last, out)
 		}

@@ -53,13 +53,10 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	proxy := newDelayProxy(t, fake,
 		func() time.Duration { return rand.N(100 * time.Millisecond) },
 		func() time.Duration { return 100*time.Millisecond + rand.N(100*time.Millisecond) })
-	env := []string{
-		"REDIS_URL=" + srv.URL(),
-		"SMSMODE_BASE_URL=" + proxy.URL,
-		"SMSMODE_ACCESS_TOKEN=" + smsmodetest.AccessToken,
+	env := workerEnv(srv, proxy.URL,
 		"WORKER_CONCURRENCY=10",
 		"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=1s",
-	}
+	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -68,29 +65,7 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	var acked idList
 	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 25})
 	defer enq.Close()
-	prodDone := make(chan error, 1)
-	go func() {
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for i := range n {
-			select {
-			case <-ctx.Done():
-				prodDone <- ctx.Err()
-				return
-			case <-tick.C:
-			}
-			id := fmt.Sprintf("kill-%03d", i)
-			ectx, ecancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err := enq.Send(ectx, tasks.SendPayload{To: []string{number(i)}, Message: "kill test message " + id}, tasks.WithTaskID(id))
-			ecancel()
-			if err != nil {
-				prodDone <- fmt.Errorf("enqueue %s: %w", id, err)
-				return
-			}
-			acked.add(id)
-		}
-		prodDone <- nil
-	}()
+	prodDone := produce(ctx, enq, "kill", n, every, &acked)
 
 	w, _ := startWorker(t, env...)
 	ledger := tasks.NewLedger(srv.Client(), 0)
@@ -132,7 +107,7 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 		for proxy.InFlight() == 0 && time.Now().Before(busy) {
 			time.Sleep(time.Millisecond)
 		}
-		w.kill()
+		w.Kill()
 		at := time.Since(started)
 		allLogs.WriteString(w.Output())
 		// With no worker running, asynq's active list is exactly what was in

@@ -55,13 +55,10 @@ func killReconcile(t *testing.T, filler int) {
 	proxy := newDelayProxy(t, fake,
 		func() time.Duration { return 0 },
 		func() time.Duration { return time.Duration(hold.Load()) })
-	env := []string{
-		"REDIS_URL=" + srv.URL(),
-		"SMSMODE_BASE_URL=" + proxy.URL,
-		"SMSMODE_ACCESS_TOKEN=" + smsmodetest.AccessToken,
+	env := workerEnv(srv, proxy.URL,
 		"WORKER_CONCURRENCY=20",
 		"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=1s",
-	}
+	)
 	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 25})
 	defer enq.Close()
 	var ids []string
@@ -73,7 +70,7 @@ func killReconcile(t *testing.T, filler int) {
 	}
 	w, _ := startWorker(t, env...)
 	require.Eventually(t, func() bool { return len(fake.Messages()) == orphans }, 30*time.Second, 10*time.Millisecond)
-	w.kill()
+	w.Kill()
 	killedAt := time.Now()
 	hold.Store(0)
 

@@ -42,7 +42,7 @@ func TestRedisRestartWithAOF(t *testing.T) {
 	srv := redistest.Start(t, redistest.WithAOF())
 	fake := smsmodetest.NewServer(smsmodetest.WithLatency(50 * time.Millisecond))
 	t.Cleanup(fake.Close)
-	w, addr := startWorker(t, workerEnv(srv, fake,
+	w, addr := startWorker(t, workerEnv(srv, fake.URL,
 		"WORKER_CONCURRENCY=10",
 		"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=2s",
 		"WEBHOOK_SECRET="+secret,
@@ -142,7 +142,7 @@ func TestRedisRestartWithAOF(t *testing.T) {
 		o.webhookBack = time.Since(upAt)
 		require.Eventually(t, ready, 30*time.Second, 100*time.Millisecond, "worker /readyz after Redis came back (%s)", how)
 		o.readyz = time.Since(upAt)
-		require.False(t, w.exited(), "the worker exited:\n%s", w.tail(30))
+		require.False(t, w.Exited(), "the worker exited:\n%s", w.Tail(30))
 		outages = append(outages, o)
 		t.Logf("%s: Redis down %v; webhook 503 in %v; webhook 200 again %v and /readyz %v after the restart",
 			how, down, o.latency503.Round(time.Millisecond), o.webhookBack.Round(time.Millisecond), o.readyz.Round(time.Millisecond))
@@ -153,7 +153,7 @@ func TestRedisRestartWithAOF(t *testing.T) {
 
 	ids := acked.all()
 	waited := waitCompleted(t, srv, tasks.QueueDefault, ids, finish, w)
-	require.False(t, w.exited(), "the worker exited:\n%s", w.tail(30))
+	require.False(t, w.Exited(), "the worker exited:\n%s", w.Tail(30))
 
 	sends := sendsByRef(fake)
 	dupIDs, extra := duplicates(sends)

@@ -4,7 +4,6 @@ package faults
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -38,7 +37,7 @@ func TestProviderOutage(t *testing.T) {
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithLatency(50 * time.Millisecond))
 	t.Cleanup(fake.Close)
-	w, _ := startWorker(t, workerEnv(srv, fake,
+	w, _ := startWorker(t, workerEnv(srv, fake.URL,
 		"WORKER_CONCURRENCY=10",
 		"RETRY_BASE_DELAY=200ms", "RETRY_MAX_DELAY=5s",
 	)...)
@@ -48,27 +47,7 @@ func TestProviderOutage(t *testing.T) {
 	var acked idList
 	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: maxRetry})
 	defer enq.Close()
-	prodDone := make(chan error, 1)
-	go func() {
-		tick := time.NewTicker(time.Second / rate)
-		defer tick.Stop()
-		for i := range n {
-			select {
-			case <-ctx.Done():
-				prodDone <- ctx.Err()
-				return
-			case <-tick.C:
-			}
-			id := fmt.Sprintf("outage-%03d", i)
-			_, err := enq.Send(ctx, tasks.SendPayload{To: []string{number(i)}, Message: "outage test " + id}, tasks.WithTaskID(id))
-			if err != nil {
-				prodDone <- fmt.Errorf("enqueue %s: %w", id, err)
-				return
-			}
-			acked.add(id)
-		}
-		prodDone <- nil
-	}()
+	prodDone := produce(ctx, enq, "outage", n, time.Second/rate, &acked)
 
 	time.Sleep(before) // normal traffic first (pacing)
 	fake.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, -1)

@@ -4,7 +4,6 @@ package faults
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +50,7 @@ func TestProviderTimeoutsAndDrops(t *testing.T) {
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithLatency(50 * time.Millisecond))
 	t.Cleanup(fake.Close)
-	w, _ := startWorker(t, workerEnv(srv, fake,
+	w, _ := startWorker(t, workerEnv(srv, fake.URL,
 		"SMSMODE_TIMEOUT=1s",
 		"WORKER_CONCURRENCY=10",
 		"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=2s",
@@ -62,27 +61,7 @@ func TestProviderTimeoutsAndDrops(t *testing.T) {
 	var acked idList
 	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 100})
 	defer enq.Close()
-	prodDone := make(chan error, 1)
-	go func() {
-		tick := time.NewTicker(time.Second / rate)
-		defer tick.Stop()
-		for i := range n {
-			select {
-			case <-ctx.Done():
-				prodDone <- ctx.Err()
-				return
-			case <-tick.C:
-			}
-			id := fmt.Sprintf("timeout-%03d", i)
-			_, err := enq.Send(ctx, tasks.SendPayload{To: []string{number(i)}, Message: "timeout test " + id}, tasks.WithTaskID(id))
-			if err != nil {
-				prodDone <- fmt.Errorf("enqueue %s: %w", id, err)
-				return
-			}
-			acked.add(id)
-		}
-		prodDone <- nil
-	}()
+	prodDone := produce(ctx, enq, "timeout", n, time.Second/rate, &acked)
 
 	time.Sleep(before) // normal traffic first (pacing)
 	// Phase A: every call times out after the request was written.

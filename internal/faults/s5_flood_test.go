@@ -49,7 +49,7 @@ func TestWebhookFlood(t *testing.T) {
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer()
 	t.Cleanup(fake.Close)
-	_, addr := startWorker(t, workerEnv(srv, fake, "WEBHOOK_SECRET="+secret)...)
+	_, addr := startWorker(t, workerEnv(srv, fake.URL, "WEBHOOK_SECRET="+secret)...)
 	base := "http://" + addr + "/webhooks/smsmode/" + secret + "/"
 	paris := smsmode.DefaultLocation()
 	day := time.Date(2026, 11, 24, 8, 0, 0, 0, paris)

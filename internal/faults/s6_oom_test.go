@@ -41,7 +41,7 @@ func TestRedisOutOfMemory(t *testing.T) {
 	srv := redistest.Start(t, redistest.WithArgs("--maxmemory", "2mb", "--maxmemory-policy", "noeviction"))
 	fake := smsmodetest.NewServer(smsmodetest.WithLatency(200*time.Millisecond), smsmodetest.WithCredit(1e7))
 	t.Cleanup(fake.Close)
-	env := workerEnv(srv, fake,
+	env := workerEnv(srv, fake.URL,
 		"WORKER_CONCURRENCY=5",
 		"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=1s",
 	)
@@ -87,7 +87,7 @@ func TestRedisOutOfMemory(t *testing.T) {
 	hc := &http.Client{Timeout: 2 * time.Second}
 	healthy := 0
 	for time.Since(fullAt) < full {
-		require.False(t, w.exited(), "the worker exited while Redis was full:\n%s", w.tail(30))
+		require.False(t, w.Exited(), "the worker exited while Redis was full:\n%s", w.Tail(30))
 		if resp, err := hc.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -122,7 +122,7 @@ func TestRedisOutOfMemory(t *testing.T) {
 		time.Minute, 50*time.Millisecond, "processing never resumed")
 	resumed := time.Since(raised)
 	waited := waitCompleted(t, srv, tasks.QueueDefault, acked, finish, w)
-	require.False(t, w.exited(), "the worker exited:\n%s", w.tail(30))
+	require.False(t, w.Exited(), "the worker exited:\n%s", w.Tail(30))
 
 	sends := sendsByRef(fake)
 	dupIDs, extra := duplicates(sends)

@@ -58,14 +58,11 @@ func TestSIGTERMDrain(t *testing.T) {
 			proxy := newDelayProxy(t, fake,
 				func() time.Duration { return 0 },
 				func() time.Duration { return time.Duration(answer.Load()) })
-			env := []string{
-				"REDIS_URL=" + srv.URL(),
-				"SMSMODE_BASE_URL=" + proxy.URL,
-				"SMSMODE_ACCESS_TOKEN=" + smsmodetest.AccessToken,
+			env := workerEnv(srv, proxy.URL,
 				"WORKER_CONCURRENCY=20",
-				"SHUTDOWN_TIMEOUT=" + grace.String(),
+				"SHUTDOWN_TIMEOUT="+grace.String(),
 				"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=1s",
-			}
+			)
 			enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 25})
 			defer enq.Close()
 			var ids []string
@@ -86,7 +83,7 @@ func TestSIGTERMDrain(t *testing.T) {
 			active, err := ainsp.ListActiveTasks(tasks.QueueDefault, asynq.PageSize(100))
 			require.NoError(t, err)
 			acceptedAtTerm := len(fake.Messages())
-			exit := w.terminate(t, grace+margin)
+			exit := w.Terminate(t, grace+margin)
 			acceptedAtExit := len(fake.Messages())
 			out := w.Output()
 			left, err := ainsp.ListActiveTasks(tasks.QueueDefault, asynq.PageSize(100))
