@@ -9,36 +9,37 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
-// Options are the producer-side settings (DESIGN.md's environment).
+// Options are the producer-side settings. Zero values mean what the
+// environment variables' zero means: MaxRetry 0 is no retry, Retention 0
+// keeps no finished task. OptionsFromEnv reads them with the documented
+// defaults.
 type Options struct {
-	Region     string        // SMSMODE_DEFAULT_REGION (default "FR")
-	MaxRetry   int           // MAX_RETRY (default 20)
-	Retention  time.Duration // TASK_RETENTION (default 24h)
-	BatchChunk int           // BATCH_CHUNK (default 1000)
-	// Timeout bounds one run of a task (default 5m); the provider call itself
-	// is bounded by SMSMODE_TIMEOUT in the worker.
-	Timeout time.Duration
+	Region     string        // SMSMODE_DEFAULT_REGION, for national numbers; required
+	MaxRetry   int           // MAX_RETRY: retries after a failed attempt
+	Retention  time.Duration // TASK_RETENTION: how long finished tasks stay visible
+	BatchChunk int           // BATCH_CHUNK: rows per batch task; required
 }
 
-func (o *Options) defaults() {
-	if o.Region == "" {
-		o.Region = "FR"
+func (o Options) check() error {
+	switch {
+	case o.Region == "":
+		return errors.New("tasks: Options.Region is empty (SMSMODE_DEFAULT_REGION, e.g. FR)")
+	case o.MaxRetry < 0:
+		return errors.New("tasks: Options.MaxRetry is negative")
+	case o.Retention < 0:
+		return errors.New("tasks: Options.Retention is negative")
+	case o.BatchChunk < 1:
+		return errors.New("tasks: Options.BatchChunk must be at least 1")
 	}
-	if o.MaxRetry == 0 {
-		o.MaxRetry = 20
-	}
-	if o.Retention == 0 {
-		o.Retention = 24 * time.Hour
-	}
-	if o.BatchChunk <= 0 {
-		o.BatchChunk = 1000
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 5 * time.Minute
-	}
+	return nil
 }
+
+// taskTimeout bounds one run of a task; the provider call itself is bounded
+// by SMSMODE_TIMEOUT in the worker.
+const taskTimeout = 5 * time.Minute
 
 // EnqueueOption adjusts one enqueue.
 type EnqueueOption func(*enqueueOptions)
@@ -61,6 +62,9 @@ type Enqueued struct {
 	ID        string
 	Queue     string
 	Duplicate bool // a task with this ID existed already; nothing was enqueued
+
+	Encoding string // what the validated message will be sent as
+	Segments int    // per recipient (a batch chunk: the sum over its rows)
 }
 
 // Enqueuer validates payloads and enqueues them. It is safe for concurrent use.
@@ -69,66 +73,38 @@ type Enqueuer struct {
 	opts   Options
 }
 
-// NewEnqueuer returns an Enqueuer writing to the Redis of r.
-func NewEnqueuer(r asynq.RedisConnOpt, opts Options) *Enqueuer {
-	opts.defaults()
-	return &Enqueuer{client: asynq.NewClient(r), opts: opts}
-}
-
-// Close closes the Redis connection.
-func (e *Enqueuer) Close() error { return e.client.Close() }
-
-// NewSendTask validates p (numbers are rewritten to international digits)
-// and returns the sms:send task. Errors are *ValidationError.
-func NewSendTask(p SendPayload, region string, opts ...asynq.Option) (*asynq.Task, error) {
-	if err := p.Validate(region); err != nil {
+// NewEnqueuer returns an Enqueuer writing to rdb (see OpenRedis). It does
+// not close rdb: its owner does.
+func NewEnqueuer(rdb redis.UniversalClient, opts Options) (*Enqueuer, error) {
+	if rdb == nil {
+		return nil, errors.New("tasks: NewEnqueuer needs a Redis client")
+	}
+	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	return newTask(TypeSend, p, opts)
-}
-
-// NewVoiceTask validates p and returns the sms:voice task.
-func NewVoiceTask(p VoicePayload, region string, opts ...asynq.Option) (*asynq.Task, error) {
-	if err := p.Validate(region); err != nil {
-		return nil, err
-	}
-	return newTask(TypeVoice, p, opts)
-}
-
-// NewBatchTask validates p (one chunk) and returns the sms:batch task.
-func NewBatchTask(p BatchPayload, region string, opts ...asynq.Option) (*asynq.Task, error) {
-	if err := p.Validate(region); err != nil {
-		return nil, err
-	}
-	return newTask(TypeBatch, p, opts)
-}
-
-func newTask(typ string, p any, opts []asynq.Option) (*asynq.Task, error) {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	return asynq.NewTask(typ, b, opts...), nil
+	return &Enqueuer{client: asynq.NewClientFromRedisClient(rdb), opts: opts}, nil
 }
 
 // Send validates and enqueues an sms:send.
 func (e *Enqueuer) Send(ctx context.Context, p SendPayload, opts ...EnqueueOption) (Enqueued, error) {
 	o := e.options(QueueDefault, opts)
-	t, err := NewSendTask(p, e.opts.Region)
+	prep, err := p.Prepare(e.opts.Region)
 	if err != nil {
 		return Enqueued{}, err
 	}
-	return e.enqueue(ctx, t, o.id, o.queue)
+	p.To = prep.SMS.Numbers
+	return e.enqueue(ctx, TypeSend, p, o.id, o.queue, prep)
 }
 
 // Voice validates and enqueues an sms:voice.
 func (e *Enqueuer) Voice(ctx context.Context, p VoicePayload, opts ...EnqueueOption) (Enqueued, error) {
 	o := e.options(QueueDefault, opts)
-	t, err := NewVoiceTask(p, e.opts.Region)
+	prep, err := p.Prepare(e.opts.Region)
 	if err != nil {
 		return Enqueued{}, err
 	}
-	return e.enqueue(ctx, t, o.id, o.queue)
+	p.To = prep.Voice.Numbers
+	return e.enqueue(ctx, TypeVoice, p, o.id, o.queue, prep)
 }
 
 // Batch validates every row, then enqueues chunks of at most BatchChunk rows
@@ -137,7 +113,8 @@ func (e *Enqueuer) Voice(ctx context.Context, p VoicePayload, opts ...EnqueueOpt
 // again with the same ID enqueues only the missing chunks.
 func (e *Enqueuer) Batch(ctx context.Context, p BatchPayload, opts ...EnqueueOption) ([]Enqueued, error) {
 	o := e.options(QueueLow, opts)
-	if err := p.Validate(e.opts.Region); err != nil {
+	all, err := p.Prepare(e.opts.Region)
+	if err != nil {
 		return nil, err
 	}
 	base := o.id
@@ -146,13 +123,17 @@ func (e *Enqueuer) Batch(ctx context.Context, p BatchPayload, opts ...EnqueueOpt
 	}
 	var out []Enqueued
 	for i, n := 0, 1; i < len(p.Rows); i, n = i+e.opts.BatchChunk, n+1 {
+		end := min(i+e.opts.BatchChunk, len(p.Rows))
 		chunk := p
-		chunk.Rows = p.Rows[i:min(i+e.opts.BatchChunk, len(p.Rows))]
-		t, err := newTask(TypeBatch, chunk, nil)
-		if err != nil {
-			return out, err
+		chunk.Rows = make([]BatchRow, end-i)
+		prep := &Prepared{Encoding: all.Encoding, Recipients: end - i}
+		for j := range chunk.Rows {
+			chunk.Rows[j] = p.Rows[i+j]
+			chunk.Rows[j].To = all.Batch.Rows[i+j].Number
+			prep.Segments += all.rowSegments[i+j]
 		}
-		res, err := e.enqueue(ctx, t, fmt.Sprintf("%s-%d", base, n), o.queue)
+		prep.Messages = prep.Segments
+		res, err := e.enqueue(ctx, TypeBatch, chunk, ChunkID(base, n), o.queue, prep)
 		if err != nil {
 			return out, err
 		}
@@ -160,6 +141,9 @@ func (e *Enqueuer) Batch(ctx context.Context, p BatchPayload, opts ...EnqueueOpt
 	}
 	return out, nil
 }
+
+// ChunkID is the task ID of the n-th chunk (from 1) of the batch base.
+func ChunkID(base string, n int) string { return fmt.Sprintf("%s-%d", base, n) }
 
 func (e *Enqueuer) options(queue string, opts []EnqueueOption) enqueueOptions {
 	o := enqueueOptions{queue: queue}
@@ -169,18 +153,46 @@ func (e *Enqueuer) options(queue string, opts []EnqueueOption) enqueueOptions {
 	return o
 }
 
-func (e *Enqueuer) enqueue(ctx context.Context, t *asynq.Task, id, queue string) (Enqueued, error) {
+// sendRetryMargin is one asynq retry more than MAX_RETRY on send tasks:
+// asynq archives any error, even "rate limited", once a task's retries reach
+// its MaxRetry, so the worker keeps one in hand and archives a real failure
+// itself when MAX_RETRY retries are spent (handler.RetryBudget).
+const sendRetryMargin = 1
+
+// SendRetries returns the MAX_RETRY an sms:send, sms:voice or sms:batch
+// task was enqueued with, given asynq's retry maximum of the task.
+func SendRetries(asynqMaxRetry int) int { return max(asynqMaxRetry-sendRetryMargin, 0) }
+
+func (e *Enqueuer) enqueue(ctx context.Context, typ string, p any, id, queue string, prep *Prepared) (Enqueued, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return Enqueued{}, err
+	}
 	if id == "" {
 		id = uuid.NewString()
 	}
-	_, err := e.client.EnqueueContext(ctx, t,
-		asynq.TaskID(id), asynq.Queue(queue), asynq.MaxRetry(e.opts.MaxRetry),
-		asynq.Retention(e.opts.Retention), asynq.Timeout(e.opts.Timeout))
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return Enqueued{ID: id, Queue: queue, Duplicate: true}, nil
+	res := Enqueued{ID: id, Queue: queue, Encoding: prep.Encoding, Segments: prep.Segments}
+	err = e.put(ctx, asynq.NewTask(typ, b), id, queue, e.opts.MaxRetry+sendRetryMargin)
+	if errors.Is(err, errDuplicate) {
+		res.Duplicate = true
+		return res, nil
 	}
-	if err != nil {
-		return Enqueued{}, fmt.Errorf("enqueue %s: %w", id, err)
+	return res, err
+}
+
+var errDuplicate = errors.New("duplicate task ID")
+
+func (e *Enqueuer) put(ctx context.Context, t *asynq.Task, id, queue string, maxRetry int) error {
+	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(queue), asynq.MaxRetry(maxRetry), asynq.Timeout(taskTimeout)}
+	if e.opts.Retention > 0 {
+		opts = append(opts, asynq.Retention(e.opts.Retention))
 	}
-	return Enqueued{ID: id, Queue: queue}, nil
+	_, err := e.client.EnqueueContext(ctx, t, opts...)
+	switch {
+	case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
+		return errDuplicate
+	case err != nil:
+		return fmt.Errorf("enqueue %s: %w", id, err)
+	}
+	return nil
 }

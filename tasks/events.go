@@ -2,128 +2,89 @@ package tasks
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"log/slog"
+	"strconv"
+	"time"
 
 	"github.com/hibiken/asynq"
 )
 
-// EventConfig configures the built-in handlers of the events queue. Every
-// field is optional.
-type EventConfig struct {
-	// Store records each recipient's latest delivery status (read by
-	// `enqueue status`). Nil: statuses are not recorded.
-	Store *RecipientStore
-	// Forwarder posts every event to the application (EVENTS_FORWARD_URL).
-	// Nil: events are not forwarded.
-	Forwarder *Forwarder
-	// Ledger resolves task_id when the webhook could not (the callback came
-	// before the acceptance was recorded, or the look-up failed).
-	Ledger *Ledger
+// Delivery enqueues the sms:delivery follow-up of a delivery report on
+// queue events. Its task ID is DeliveryEventID(p), so the same report
+// enqueued twice (a repeated callback) gives one task: the second answer is
+// a Duplicate, not an error.
+func (e *Enqueuer) Delivery(ctx context.Context, p DeliveryPayload) (Enqueued, error) {
+	return e.event(ctx, TypeDelivery, p, DeliveryEventID(p))
 }
 
-// EventHandler runs the sms:delivery and sms:reply follow-up tasks: it
-// records delivery statuses in the RecipientStore and forwards events to
-// the application. Running the same event twice is harmless: recording is
-// idempotent and a forwarded event carries its task ID for the receiver to
-// deduplicate.
-//
-// A payload that is not valid JSON, or lacks what identifies the event, is
-// archived at once (an error wrapping asynq.SkipRetry); a Redis or
-// forwarding failure is retried.
-type EventHandler struct {
-	cfg EventConfig
+// Reply enqueues the sms:reply follow-up of a reply on queue events, with
+// task ID ReplyEventID(p).
+func (e *Enqueuer) Reply(ctx context.Context, p ReplyPayload) (Enqueued, error) {
+	return e.event(ctx, TypeReply, p, ReplyEventID(p))
 }
 
-// NewEventHandler returns the events handler.
-func NewEventHandler(cfg EventConfig) *EventHandler { return &EventHandler{cfg: cfg} }
-
-// Register adds ProcessDelivery and ProcessReply to mux.
-func (h *EventHandler) Register(mux *asynq.ServeMux) {
-	mux.HandleFunc(TypeDelivery, h.ProcessDelivery)
-	mux.HandleFunc(TypeReply, h.ProcessReply)
-}
-
-// invalidEvent archives an event whose payload cannot be processed.
-func invalidEvent(typ, reason string, err error) error {
+func (e *Enqueuer) event(ctx context.Context, typ string, p any, id string) (Enqueued, error) {
+	b, err := json.Marshal(p)
 	if err != nil {
-		return fmt.Errorf("invalid %s payload: %s: %v (archived, not retried): %w", typ, reason, err, asynq.SkipRetry)
+		return Enqueued{}, err
 	}
-	return fmt.Errorf("invalid %s payload: %s (archived, not retried): %w", typ, reason, asynq.SkipRetry)
+	res := Enqueued{ID: id, Queue: QueueEvents}
+	err = e.put(ctx, asynq.NewTask(typ, b), id, QueueEvents, e.opts.MaxRetry)
+	if err == errDuplicate {
+		res.Duplicate = true
+		return res, nil
+	}
+	return res, err
 }
 
-// ProcessDelivery handles sms:delivery.
-func (h *EventHandler) ProcessDelivery(ctx context.Context, t *asynq.Task) error {
-	var p DeliveryPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return invalidEvent(t.Type(), "not the JSON of a delivery report", err)
-	}
+// DeliveryEventID is the task ID of a delivery report's sms:delivery task:
+// "dlr:" and the first 32 hex digits of SHA-256 over smsID, number, status
+// and received_at (the same report yields the same ID whatever its date
+// format or encoding on the wire).
+func DeliveryEventID(p DeliveryPayload) string {
+	return "dlr:" + contentHash(p.SMSID, p.To, strconv.Itoa(p.Status), p.ReceivedAt.UTC().Format(time.RFC3339))
+}
+
+// ReplyEventID is the task ID of a reply's sms:reply task: "mo:" and the
+// provider's responseID when it has one made of letters, digits, ".", "_"
+// and "-" (at most 64); otherwise "mo:" and the first 32 hex digits of
+// SHA-256 over smsID, sender, received_at and message (or over the unusual
+// responseID itself).
+func ReplyEventID(p ReplyPayload) string {
 	switch {
-	case p.SMSID == "":
-		return invalidEvent(t.Type(), "sms_id is missing", nil)
-	case p.To == "":
-		return invalidEvent(t.Type(), "to is missing", nil)
+	case p.ResponseID == "":
+		return "mo:" + contentHash(p.SMSID, p.From, p.ReceivedAt.UTC().Format(time.RFC3339), p.Message)
+	case plainID(p.ResponseID):
+		return "mo:" + p.ResponseID
 	}
-	info := logInfo(ctx)
-	info.add(slog.String("sms_id", p.SMSID), slog.Int("status", p.Status))
-	if err := h.resolve(ctx, &p.TaskID, p.SMSID); err != nil {
-		return err
-	}
-	if p.TaskID != "" {
-		info.add(slog.String("send_task_id", p.TaskID))
-	}
-	if h.cfg.Store != nil {
-		applied, err := h.cfg.Store.Record(ctx, p)
-		if err != nil {
-			return err
-		}
-		info.add(slog.Bool("status_applied", applied))
-	}
-	return h.forward(ctx, t.Type(), p, info)
+	return "mo:" + contentHash("responseID", p.ResponseID)
 }
 
-// ProcessReply handles sms:reply.
-func (h *EventHandler) ProcessReply(ctx context.Context, t *asynq.Task) error {
-	var p ReplyPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return invalidEvent(t.Type(), "not the JSON of a reply", err)
+func plainID(s string) bool {
+	if len(s) > 64 {
+		return false
 	}
-	if p.From == "" {
-		return invalidEvent(t.Type(), "from is missing", nil)
-	}
-	info := logInfo(ctx)
-	if p.SMSID != "" {
-		info.add(slog.String("sms_id", p.SMSID))
-		if err := h.resolve(ctx, &p.TaskID, p.SMSID); err != nil {
-			return err
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '.' || c == '_' || c == '-') {
+			return false
 		}
 	}
-	if p.TaskID != "" {
-		info.add(slog.String("send_task_id", p.TaskID))
-	}
-	return h.forward(ctx, t.Type(), p, info)
+	return true
 }
 
-// resolve fills an empty task ID from the ledger.
-func (h *EventHandler) resolve(ctx context.Context, taskID *string, smsID string) error {
-	if *taskID != "" || h.cfg.Ledger == nil {
-		return nil
+// contentHash hashes fields unambiguously: each is preceded by its length,
+// so no choice of values can make two different tuples collide by shifting
+// a separator ("a|b","c" vs "a","b|c").
+func contentHash(fields ...string) string {
+	hs := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for _, f := range fields {
+		hs.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		hs.Write([]byte(f))
 	}
-	id, err := h.cfg.Ledger.TaskForSMS(ctx, smsID)
-	if err != nil {
-		return fmt.Errorf("events: look up the task of smsID %s: %w", smsID, err)
-	}
-	*taskID = id
-	return nil
-}
-
-func (h *EventHandler) forward(ctx context.Context, typ string, data any, info *taskLog) error {
-	if h.cfg.Forwarder == nil {
-		return nil
-	}
-	id, _ := asynq.GetTaskID(ctx)
-	err := h.cfg.Forwarder.Forward(ctx, typ, id, data)
-	info.add(slog.Bool("forwarded", err == nil))
-	return err
+	return hex.EncodeToString(hs.Sum(nil))[:32]
 }

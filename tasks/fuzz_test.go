@@ -1,4 +1,4 @@
-package tasks
+package tasks_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
+	"github.com/smsq/smsq/tasks"
 )
 
 // FuzzPayload feeds the worker's decoding path with any task payload (Redis
@@ -36,51 +37,51 @@ func FuzzPayload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind uint8, payload []byte) {
 		switch kind % 3 {
 		case 0:
-			p, ps, ok := decodeAndPrepare(t, payload, (*SendPayload).prepare)
+			p, ps, ok := decodeAndPrepare(t, payload, (*tasks.SendPayload).Prepare)
 			if !ok {
 				return
 			}
 			if p.Group == "" {
-				requireNumbers(t, ps.sms.Numbers)
+				requireNumbers(t, ps.SMS.Numbers)
 			} else {
-				require.Empty(t, ps.sms.Numbers, "a group or numbers, not both")
+				require.Empty(t, ps.SMS.Numbers, "a group or numbers, not both")
 			}
-			require.NotEmpty(t, strings.TrimSpace(ps.sms.Message))
-			require.LessOrEqual(t, ps.segments, ps.sms.MaxParts, "a message longer than nbr_msg is refused at enqueue")
-			require.LessOrEqual(t, utf8.RuneCountInString(ps.sms.RefClient), 40, "refClient: at most 40 characters")
-			if ps.sms.Class == smsmode.ClassReply {
-				require.Empty(t, ps.sms.Sender, "classe_msg=4 cannot carry an emetteur")
+			require.NotEmpty(t, strings.TrimSpace(ps.SMS.Message))
+			require.LessOrEqual(t, ps.Segments, ps.SMS.MaxParts, "a message longer than nbr_msg is refused at enqueue")
+			require.LessOrEqual(t, utf8.RuneCountInString(ps.SMS.RefClient), 40, "refClient: at most 40 characters")
+			if ps.SMS.Class == smsmode.ClassReply {
+				require.Empty(t, ps.SMS.Sender, "classe_msg=4 cannot carry an emetteur")
 			}
 			again := *p
-			again.To = ps.sms.Numbers
-			ps2, err := again.prepare("FR")
+			again.To = ps.SMS.Numbers
+			ps2, err := again.Prepare("FR")
 			require.NoError(t, err, "a payload the worker accepted is accepted again with its numbers normalised")
-			require.Equal(t, ps.sms, ps2.sms)
+			require.Equal(t, ps.SMS, ps2.SMS)
 			if p.Group != "" {
 				fake.AddGroup(p.Group, "33612345678")
 			}
-			_, err = client.SendSMS(ctx, &ps.sms)
+			_, err = client.SendSMS(ctx, ps.SMS)
 			require.NoError(t, err, "the provider takes what the worker accepted")
 		case 1:
-			_, v, ok := decodeAndPrepare(t, payload, (*VoicePayload).prepare)
+			_, pv, ok := decodeAndPrepare(t, payload, (*tasks.VoicePayload).Prepare)
 			if !ok {
 				return
 			}
-			requireNumbers(t, v.Numbers)
-			require.LessOrEqual(t, len([]rune(v.Message)), 160)
-			_, err := client.SendVoice(ctx, v)
+			requireNumbers(t, pv.Voice.Numbers)
+			require.LessOrEqual(t, len([]rune(pv.Voice.Message)), 160)
+			_, err := client.SendVoice(ctx, pv.Voice)
 			require.NoError(t, err, "the provider takes what the worker accepted")
 		case 2:
-			p, pb, ok := decodeAndPrepare(t, payload, (*BatchPayload).prepare)
+			p, pb, ok := decodeAndPrepare(t, payload, (*tasks.BatchPayload).Prepare)
 			if !ok {
 				return
 			}
-			require.Len(t, pb.batch.Rows, len(p.Rows))
-			for _, r := range pb.batch.Rows {
+			require.Len(t, pb.Batch.Rows, len(p.Rows))
+			for _, r := range pb.Batch.Rows {
 				requireNumbers(t, []string{r.Number})
 			}
-			require.Positive(t, pb.segments)
-			_, err := client.SendBatch(ctx, &pb.batch)
+			require.Positive(t, pb.Segments)
+			_, err := client.SendBatch(ctx, pb.Batch)
 			require.NoError(t, err, "the provider takes what the worker accepted")
 		}
 	})
@@ -105,7 +106,7 @@ func decodeAndPrepare[P, R any](t *testing.T, payload []byte, prepare func(*P, s
 
 func requireFieldError(t *testing.T, err error) {
 	t.Helper()
-	var ve *ValidationError
+	var ve *tasks.ValidationError
 	require.True(t, errors.As(err, &ve), "refusals are ValidationErrors, got %T %v", err, err)
 	require.NotEmpty(t, ve.Field)
 	require.NotContains(t, err.Error(), "\n", "a refusal is one line")

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/smsq/smsq/tasks/store"
 )
 
 // ErrNotFound is a task ID that neither the queues nor the ledger know.
@@ -27,39 +30,44 @@ type TaskStatus struct {
 	NextProcessAt time.Time
 	CompletedAt   time.Time
 	Result        *Result
-	Acceptance    *Acceptance // from the ledger, once the provider accepted the task
+	Acceptance    *store.Acceptance // from the ledger, once the provider accepted the task
 	// Recipients is each recipient's latest delivery report (empty until
-	// sMsmode calls back; needs WithRecipientStore).
-	Recipients []RecipientState
+	// sMsmode calls back).
+	Recipients []store.RecipientState
 }
 
 // Inspector answers status questions and cancels tasks.
 type Inspector struct {
 	insp   *asynq.Inspector
-	ledger *Ledger
-	store  *RecipientStore
+	ledger *store.Ledger
+	store  *store.RecipientStore
 }
 
-// InspectorOption configures an Inspector.
-type InspectorOption func(*Inspector)
-
-// WithRecipientStore makes Status report each recipient's latest delivery status.
-func WithRecipientStore(s *RecipientStore) InspectorOption {
-	return func(i *Inspector) { i.store = s }
-}
-
-// NewInspector returns an Inspector over the queues of r and ledger.
-func NewInspector(r asynq.RedisConnOpt, ledger *Ledger, opts ...InspectorOption) *Inspector {
-	i := &Inspector{insp: asynq.NewInspector(r), ledger: ledger}
-	for _, o := range opts {
-		o(i)
+// NewInspector returns an Inspector over the queues, the acceptance ledger
+// and the recipient statuses in rdb (see OpenRedis). It does not close rdb.
+func NewInspector(rdb redis.UniversalClient) (*Inspector, error) {
+	if rdb == nil {
+		return nil, errors.New("tasks: NewInspector needs a Redis client")
 	}
-	return i
+	ledger, err := store.NewLedger(rdb, store.DefaultLedgerTTL)
+	if err != nil {
+		return nil, err
+	}
+	recipients, err := store.NewRecipientStore(rdb, store.DefaultRecipientTTL)
+	if err != nil {
+		return nil, err
+	}
+	return &Inspector{insp: asynq.NewInspectorFromRedisClient(rdb), ledger: ledger, store: recipients}, nil
+}
+
+// resultOf is the task result of an acceptance.
+func resultOf(a *store.Acceptance) *Result {
+	return &Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi}
 }
 
 // withRecipients adds the delivery reports of a task the provider accepted.
 func (i *Inspector) withRecipients(ctx context.Context, st *TaskStatus) (*TaskStatus, error) {
-	if i.store == nil || st.Acceptance == nil {
+	if st.Acceptance == nil {
 		return st, nil
 	}
 	rs, err := i.store.Recipients(ctx, st.ID, st.Acceptance.SMSID)
@@ -69,9 +77,6 @@ func (i *Inspector) withRecipients(ctx context.Context, st *TaskStatus) (*TaskSt
 	st.Recipients = rs
 	return st, nil
 }
-
-// Close closes the Redis connection.
-func (i *Inspector) Close() error { return i.insp.Close() }
 
 // find looks the task up in every queue.
 func (i *Inspector) find(id string) (*asynq.TaskInfo, error) {
@@ -105,12 +110,11 @@ func (i *Inspector) Status(ctx context.Context, id string) (*TaskStatus, error) 
 		if acc == nil {
 			return nil, ErrNotFound
 		}
-		r := acc.Result()
-		return i.withRecipients(ctx, &TaskStatus{ID: id, Type: acc.Type, State: "expired", Result: &r, Acceptance: acc})
+		return i.withRecipients(ctx, &TaskStatus{ID: id, Type: acc.Type, State: "expired", Result: resultOf(acc), Acceptance: acc})
 	}
 	st := &TaskStatus{
 		ID: info.ID, Type: info.Type, Queue: info.Queue, State: info.State.String(),
-		Attempts: info.Retried, MaxRetry: info.MaxRetry, LastError: info.LastErr,
+		Attempts: info.Retried, MaxRetry: maxRetry(info), LastError: info.LastErr,
 		LastFailedAt: info.LastFailedAt, NextProcessAt: info.NextProcessAt, CompletedAt: info.CompletedAt,
 		Acceptance: acc,
 	}
@@ -124,10 +128,19 @@ func (i *Inspector) Status(ctx context.Context, id string) (*TaskStatus, error) 
 		}
 	}
 	if st.Result == nil && acc != nil {
-		r := acc.Result()
-		st.Result = &r
+		st.Result = resultOf(acc)
 	}
 	return i.withRecipients(ctx, st)
+}
+
+// maxRetry is the task's MAX_RETRY: send tasks keep one asynq retry in
+// hand (see SendRetries).
+func maxRetry(info *asynq.TaskInfo) int {
+	switch info.Type {
+	case TypeSend, TypeVoice, TypeBatch:
+		return SendRetries(info.MaxRetry)
+	}
+	return info.MaxRetry
 }
 
 // Deleter cancels a message the provider holds (smsmode.Client.DeleteSMS).

@@ -1,6 +1,10 @@
 package tasks
 
-import "time"
+import (
+	"time"
+
+	"github.com/smsq/smsq/event"
+)
 
 // SendPayload is the payload of sms:send. Exactly one of To and Group is set.
 type SendPayload struct {
@@ -46,31 +50,13 @@ type BatchPayload struct {
 	NotificationURL string     `json:"notification_url,omitempty"`
 }
 
-// DeliveryPayload is the payload of sms:delivery, a follow-up task on queue events.
-type DeliveryPayload struct {
-	SMSID      string    `json:"sms_id"`
-	To         string    `json:"to"`
-	Status     int       `json:"status"`
-	StatusText string    `json:"status_text"`
-	Final      bool      `json:"final"`
-	ReceivedAt time.Time `json:"received_at"`
-	Ref        string    `json:"ref,omitempty"`
-	TaskID     string    `json:"task_id,omitempty"`
-	MCCMNC     string    `json:"mcc_mnc,omitempty"`
-	Cost       string    `json:"cost,omitempty"`
-}
+// DeliveryPayload is the payload of sms:delivery, a follow-up task on
+// queue events (also the data of a forwarded delivery event).
+type DeliveryPayload = event.Delivery
 
-// ReplyPayload is the payload of sms:reply, a follow-up task on queue events.
-type ReplyPayload struct {
-	SMSID      string    `json:"sms_id,omitempty"`
-	From       string    `json:"from"`
-	To         string    `json:"to"`
-	Message    string    `json:"message"`
-	ReceivedAt time.Time `json:"received_at"`
-	Ref        string    `json:"ref,omitempty"`
-	TaskID     string    `json:"task_id,omitempty"`
-	ResponseID string    `json:"response_id,omitempty"`
-}
+// ReplyPayload is the payload of sms:reply, a follow-up task on queue
+// events (also the data of a forwarded reply event).
+type ReplyPayload = event.Reply
 
 // Result is what a completed send, voice or batch task writes with its
 // ResultWriter (visible in the web UI and with `enqueue status`).

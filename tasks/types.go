@@ -1,12 +1,14 @@
 package tasks
 
-// Task type names (public API: DESIGN.md).
+import "github.com/smsq/smsq/event"
+
+// Task type names.
 const (
 	TypeSend     = "sms:send"
 	TypeVoice    = "sms:voice"
 	TypeBatch    = "sms:batch"
-	TypeDelivery = "sms:delivery"
-	TypeReply    = "sms:reply"
+	TypeDelivery = event.TypeDelivery
+	TypeReply    = event.TypeReply
 )
 
 // Queue names served by default (WORKER_QUEUES).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 	"github.com/smsq/smsq/webhook"
 )
 
@@ -77,22 +78,34 @@ func runParallel(b *testing.B, unit string, body func(n int64) error) {
 	b.ReportMetric(float64(((benchClients+procs-1)/procs)*procs), "clients")
 }
 
+// benchOptions are the producer settings of both benchmarks: the defaults.
+var benchOptions = tasks.Options{Region: "FR", MaxRetry: 20, Retention: 24 * time.Hour, BatchChunk: 1000}
+
 // BenchmarkReceiverParallel posts delivery callbacks over loopback HTTP to
 // the webhook (ledger look-up, enqueue with a content-derived task ID, one
 // JSON log line) backed by a real redis-server, from 50 concurrent clients.
 // Every callback is distinct, so each one stores a task.
 func BenchmarkReceiverParallel(b *testing.B) {
 	r := redistest.Start(b)
-	client := asynq.NewClient(r.ConnOpt())
-	b.Cleanup(func() { client.Close() })
-	h := webhook.New(webhook.Config{
-		Secret:    secret,
-		Enqueuer:  client,
-		Ledger:    tasks.NewLedger(r.Client(), 0),
-		Location:  paris,
-		Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Retention: time.Hour,
+	rdb := r.Client()
+	enq, err := tasks.NewEnqueuer(rdb, benchOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ledger, err := store.NewLedger(rdb, store.DefaultLedgerTTL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := webhook.New(webhook.Config{
+		Secret:   secret,
+		Enqueuer: enq,
+		Ledger:   ledger,
+		Location: paris,
+		Logger:   slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	})
+	if err != nil {
+		b.Fatal(err)
+	}
 	srv := httptest.NewServer(h)
 	b.Cleanup(srv.Close)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * benchClients, MaxIdleConnsPerHost: 2 * benchClients}}
@@ -119,8 +132,7 @@ func BenchmarkReceiverParallel(b *testing.B) {
 // concurrency, without HTTP, parsing or the ledger look-up.
 func BenchmarkBareEnqueueParallel(b *testing.B) {
 	r := redistest.Start(b)
-	client := asynq.NewClient(r.ConnOpt())
-	b.Cleanup(func() { client.Close() })
+	client := asynq.NewClientFromRedisClient(r.Client())
 	t0 := time.Date(2026, 7, 14, 10, 30, 0, 0, paris)
 
 	runParallel(b, "enqueues", func(n int64) error {
@@ -133,7 +145,7 @@ func BenchmarkBareEnqueueParallel(b *testing.B) {
 		}
 		_, err = client.Enqueue(asynq.NewTask(tasks.TypeDelivery, p),
 			asynq.TaskID(fmt.Sprintf("dlr:%032d", n)), asynq.Queue(tasks.QueueEvents),
-			asynq.MaxRetry(webhook.DefaultMaxRetry), asynq.Retention(time.Hour))
+			asynq.MaxRetry(benchOptions.MaxRetry), asynq.Retention(benchOptions.Retention))
 		return err
 	})
 }

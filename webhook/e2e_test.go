@@ -14,9 +14,12 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/event"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
+	"github.com/smsq/smsq/tasks/store"
 	"github.com/smsq/smsq/webhook"
 )
 
@@ -32,7 +35,7 @@ type app struct {
 }
 
 type appEvent struct {
-	tasks.Event
+	event.Envelope
 	Answered int
 	SigErr   error
 }
@@ -41,9 +44,9 @@ func newApp(t *testing.T) *app {
 	a := &app{}
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		ev := appEvent{SigErr: tasks.VerifySignature(signingSecret, r.Header.Get(tasks.HeaderTimestamp),
-			r.Header.Get(tasks.HeaderSignature), body, time.Minute, time.Now())}
-		_ = json.Unmarshal(body, &ev.Event)
+		ev := appEvent{SigErr: event.Verify(signingSecret, r.Header.Get(event.HeaderTimestamp),
+			r.Header.Get(event.HeaderSignature), body, time.Minute, time.Now())}
+		_ = json.Unmarshal(body, &ev.Envelope)
 		a.mu.Lock()
 		ev.Answered = http.StatusOK
 		if ev.SigErr != nil {
@@ -90,14 +93,17 @@ func TestEndToEndCallbacksToStoreAndForward(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	application := newApp(t)
-	fwd, err := tasks.NewForwarder(application.URL+"/smsq/events", signingSecret)
+	fwd, err := handler.NewForwarder(application.URL+"/smsq/events", signingSecret)
 	require.NoError(t, err)
-	store := tasks.NewRecipientStore(b.rdb, 0)
+	recipients, err := store.NewRecipientStore(b.rdb, store.DefaultRecipientTTL)
+	require.NoError(t, err)
 
 	mux := asynq.NewServeMux()
-	mux.Use(tasks.Logging(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	tasks.NewEventHandler(tasks.EventConfig{Store: store, Forwarder: fwd, Ledger: b.ledger}).Register(mux)
-	worker := asynq.NewServer(b.redis.ConnOpt(), asynq.Config{
+	mux.Use(handler.Logging(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	events, err := handler.NewEventHandler(handler.EventConfig{Store: recipients, Forwarder: fwd, Ledger: b.ledger})
+	require.NoError(t, err)
+	events.Register(mux)
+	worker := asynq.NewServerFromRedisClient(b.rdb, asynq.Config{
 		Concurrency:              4,
 		Queues:                   map[string]int{tasks.QueueEvents: 1},
 		RetryDelayFunc:           func(int, error, *asynq.Task) time.Duration { return 20 * time.Millisecond },
@@ -121,16 +127,16 @@ func TestEndToEndCallbacksToStoreAndForward(t *testing.T) {
 	})
 	require.NoError(t, err)
 	// What the sender does once the provider accepted the send.
-	require.NoError(t, b.ledger.Record(ctx, &tasks.Acceptance{
+	require.NoError(t, b.ledger.Record(ctx, &store.Acceptance{
 		TaskID: "send-order-7", Type: tasks.TypeSend, SMSID: res.SMSID, Ref: "order-7",
 		Recipients: []string{"33612345678"}, AcceptedAt: time.Now(),
 	}))
 
-	statusOf := func() (tasks.RecipientState, bool) {
-		rs, err := store.Recipients(ctx, "send-order-7", res.SMSID)
+	statusOf := func() (store.RecipientState, bool) {
+		rs, err := recipients.Recipients(ctx, "send-order-7", res.SMSID)
 		require.NoError(t, err)
 		if len(rs) != 1 {
-			return tasks.RecipientState{}, false
+			return store.RecipientState{}, false
 		}
 		return rs[0], true
 	}

@@ -3,7 +3,6 @@ package webhook_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,48 +13,47 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/webhook"
 )
 
-// memEnqueuer is an in-memory Enqueuer: task IDs conflict like asynq's, and
-// fail makes every call fail like an unreachable Redis.
+// memEnqueuer is an in-memory webhook.Enqueuer with the events policy's
+// IDs: a second payload with the same ID is a Duplicate, and fail makes
+// every call fail like an unreachable Redis.
 type memEnqueuer struct {
 	mu    sync.Mutex
 	fail  bool
 	calls int
-	tasks map[string]*asynq.Task
-	queue map[string]string
+	tasks map[string]any // ID → payload
 }
 
 var errRedisDown = errors.New("dial unix /tmp/redis.sock: connect: no such file or directory")
 
-func (m *memEnqueuer) EnqueueContext(_ context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+func (m *memEnqueuer) put(id string, p any) (tasks.Enqueued, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
 	if m.fail {
-		return nil, errRedisDown
-	}
-	var id, queue string
-	for _, o := range opts {
-		switch o.Type() {
-		case asynq.TaskIDOpt:
-			id = o.Value().(string)
-		case asynq.QueueOpt:
-			queue = o.Value().(string)
-		}
+		return tasks.Enqueued{}, errRedisDown
 	}
 	if m.tasks == nil {
-		m.tasks, m.queue = map[string]*asynq.Task{}, map[string]string{}
+		m.tasks = map[string]any{}
 	}
+	res := tasks.Enqueued{ID: id, Queue: tasks.QueueEvents}
 	if _, ok := m.tasks[id]; ok {
-		return nil, asynq.ErrTaskIDConflict
+		res.Duplicate = true
+		return res, nil
 	}
-	m.tasks[id], m.queue[id] = t, queue
-	return &asynq.TaskInfo{ID: id, Queue: queue, Type: t.Type(), Payload: t.Payload()}, nil
+	m.tasks[id] = p
+	return res, nil
+}
+
+func (m *memEnqueuer) Delivery(_ context.Context, p tasks.DeliveryPayload) (tasks.Enqueued, error) {
+	return m.put(tasks.DeliveryEventID(p), p)
+}
+
+func (m *memEnqueuer) Reply(_ context.Context, p tasks.ReplyPayload) (tasks.Enqueued, error) {
+	return m.put(tasks.ReplyEventID(p), p)
 }
 
 // FuzzWebhook sends any method, path, query string and body to the handler:
@@ -83,13 +81,16 @@ func FuzzWebhook(f *testing.F) {
 		}
 		enq := &memEnqueuer{fail: fail}
 		var logs bytes.Buffer
-		h := webhook.New(webhook.Config{
+		h, err := webhook.New(webhook.Config{
 			Secret:   secret,
 			Enqueuer: enq,
 			Location: paris,
 			Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
 			MaxBody:  4096,
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		req := &http.Request{
 			Method:        method,
 			URL:           &url.URL{Path: p, RawQuery: query},
@@ -122,23 +123,18 @@ func FuzzWebhook(f *testing.F) {
 			if enq.calls != 1 || len(enq.tasks) != 1 {
 				t.Fatalf("200 without a stored task (calls=%d)", enq.calls)
 			}
-			for id, task := range enq.tasks {
-				if enq.queue[id] != tasks.QueueEvents {
-					t.Fatalf("task %s on queue %q", id, enq.queue[id])
-				}
-				switch task.Type() {
-				case tasks.TypeDelivery:
-					var d tasks.DeliveryPayload
-					if !strings.HasPrefix(id, "dlr:") || json.Unmarshal(task.Payload(), &d) != nil || d.SMSID == "" || d.To == "" {
-						t.Fatalf("bad delivery task %s %s", id, task.Payload())
+			for id, p := range enq.tasks {
+				switch p := p.(type) {
+				case tasks.DeliveryPayload:
+					if !strings.HasPrefix(id, "dlr:") || p.SMSID == "" || p.To == "" {
+						t.Fatalf("bad delivery task %s %+v", id, p)
 					}
-				case tasks.TypeReply:
-					var r tasks.ReplyPayload
-					if !strings.HasPrefix(id, "mo:") || json.Unmarshal(task.Payload(), &r) != nil || r.From == "" {
-						t.Fatalf("bad reply task %s %s", id, task.Payload())
+				case tasks.ReplyPayload:
+					if !strings.HasPrefix(id, "mo:") || p.From == "" {
+						t.Fatalf("bad reply task %s %+v", id, p)
 					}
 				default:
-					t.Fatalf("task type %q", task.Type())
+					t.Fatalf("payload %T", p)
 				}
 			}
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 	"github.com/smsq/smsq/webhook"
 )
 
@@ -56,33 +57,36 @@ type bundle struct {
 	rdb    *redis.Client
 	client *asynq.Client
 	insp   *asynq.Inspector
-	ledger *tasks.Ledger
+	ledger *store.Ledger
 	logs   *syncBuffer
 	srv    *httptest.Server
 }
 
 func setup(t *testing.T, mutate ...func(*webhook.Config)) *bundle {
 	t.Helper()
+	t.Parallel()
 	r := redistest.Start(t)
 	b := &bundle{redis: r, rdb: r.Client(), logs: &syncBuffer{}}
-	b.client = asynq.NewClient(r.ConnOpt())
-	t.Cleanup(func() { b.client.Close() })
-	b.insp = asynq.NewInspector(r.ConnOpt())
-	t.Cleanup(func() { b.insp.Close() })
-	b.ledger = tasks.NewLedger(b.rdb, 0)
+	b.client = asynq.NewClientFromRedisClient(b.rdb)
+	b.insp = asynq.NewInspectorFromRedisClient(b.rdb)
+	var err error
+	b.ledger, err = store.NewLedger(b.rdb, store.DefaultLedgerTTL)
+	require.NoError(t, err)
+	enq, err := tasks.NewEnqueuer(b.rdb, tasks.Options{Region: "FR", MaxRetry: 7, Retention: time.Hour, BatchChunk: 1000})
+	require.NoError(t, err)
 	cfg := webhook.Config{
-		Secret:    secret,
-		Enqueuer:  b.client,
-		Ledger:    b.ledger,
-		Location:  paris,
-		Logger:    slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Retention: time.Hour,
-		MaxRetry:  7,
+		Secret:   secret,
+		Enqueuer: enq,
+		Ledger:   b.ledger,
+		Location: paris,
+		Logger:   slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	b.srv = httptest.NewServer(webhook.New(cfg))
+	h, err := webhook.New(cfg)
+	require.NoError(t, err)
+	b.srv = httptest.NewServer(h)
 	t.Cleanup(b.srv.Close)
 	return b
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 	"github.com/smsq/smsq/webhook"
 )
 
@@ -23,7 +24,7 @@ var dlrID = regexp.MustCompile(`^dlr:[0-9a-f]{32}$`)
 
 func TestDeliveryStoredAsTaskOnEventsQueue(t *testing.T) {
 	b := setup(t)
-	require.NoError(t, b.ledger.Record(context.Background(), &tasks.Acceptance{
+	require.NoError(t, b.ledger.Record(context.Background(), &store.Acceptance{
 		TaskID: "send-42", Type: tasks.TypeSend, SMSID: "S7EpYZ5kmS87", AcceptedAt: time.Now(),
 	}))
 
@@ -81,7 +82,7 @@ func TestDeliveryBothDateFormatsSummerOffset(t *testing.T) {
 
 func TestReplyStored(t *testing.T) {
 	b := setup(t)
-	require.NoError(t, b.ledger.Record(context.Background(), &tasks.Acceptance{
+	require.NoError(t, b.ledger.Record(context.Background(), &store.Acceptance{
 		TaskID: "otp-1", Type: tasks.TypeSend, SMSID: "abcd1234", AcceptedAt: time.Now(),
 	}))
 	code, body := b.get(t, route("reply"), replyQuery)
@@ -341,7 +342,7 @@ func TestRedisDown503ThenRecovers(t *testing.T) {
 func TestLedgerFailureDoesNotLoseTheCallback(t *testing.T) {
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { dead.Close() })
-	b := setup(t, func(c *webhook.Config) { c.Ledger = tasks.NewLedger(dead, 0) })
+	b := setup(t, func(c *webhook.Config) { c.Ledger, _ = store.NewLedger(dead, store.DefaultLedgerTTL) })
 	code, body := b.get(t, route("delivery"), deliveryQuery)
 	require.Equal(t, http.StatusOK, code, body)
 	require.Empty(t, decodeDelivery(t, b.onlyEvent(t)).TaskID)
@@ -426,9 +427,16 @@ func TestSecretWithReservedCharacters(t *testing.T) {
 	require.NotContains(t, b.logs.String(), "c?d")
 }
 
-func TestNewPanicsOnMissingConfig(t *testing.T) {
-	require.Panics(t, func() { webhook.New(webhook.Config{Enqueuer: &memEnqueuer{}}) })
-	require.Panics(t, func() { webhook.New(webhook.Config{Secret: "x"}) })
+func TestNewRefusesMissingConfig(t *testing.T) {
+	t.Parallel()
+	for _, c := range []webhook.Config{
+		{Enqueuer: &memEnqueuer{}, Location: paris},
+		{Secret: "x", Location: paris},
+		{Secret: "x", Enqueuer: &memEnqueuer{}},
+	} {
+		_, err := webhook.New(c)
+		require.Error(t, err)
+	}
 }
 
 func TestPayloadJSONFieldNames(t *testing.T) {

@@ -9,12 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
-	"runtime"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -58,19 +53,12 @@ func cmdBatch(ctx context.Context, a *app, args []string) error {
 	}
 	p := tasks.BatchPayload{Rows: rows, Sender: *from, SendAt: sendAt, Ref: *ref, Reply: *reply}
 
-	// Every row is checked before Redis is touched (Enqueuer.Batch checks
-	// again, but only once connected): invalid input exits 2 whatever the
-	// state of Redis, and the error names the file line.
-	if err := prevalidate(p, a.cfg.BatchChunk, a.cfg.DefaultRegion); err != nil {
-		return batchValidationError(err, name, lines)
-	}
-
-	opt, err := a.redisConn(ctx)
+	// Enqueuer.Batch checks every row before it touches Redis: invalid
+	// input exits 2 whatever the state of Redis, naming the file line.
+	e, err := a.enqueuer()
 	if err != nil {
 		return err
 	}
-	e := tasks.NewEnqueuer(opt, a.taskOptions())
-	defer e.Close()
 	chunks := (len(rows) + a.cfg.BatchChunk - 1) / a.cfg.BatchChunk
 	octx, cancel := context.WithTimeout(ctx, redisTimeout+time.Duration(chunks)*time.Second)
 	defer cancel()
@@ -226,67 +214,6 @@ func decodeLatin9(s string) string {
 	return b.String()
 }
 
-// prevalidate checks every row on scratch copies (Validate rewrites the
-// numbers), chunk by chunk, on all CPUs: number parsing dominates the cost of
-// a batch, and Enqueuer.Batch validates once more after connecting. The
-// error is the first one in file order, whatever the scheduling.
-func prevalidate(p tasks.BatchPayload, chunk int, region string) error {
-	nChunks := (len(p.Rows) + chunk - 1) / chunk
-	errs := make([]error, nChunks)
-	var (
-		next     atomic.Int64 // next chunk to check
-		firstBad atomic.Int64 // lowest chunk with an error so far: later chunks can stop
-		wg       sync.WaitGroup
-	)
-	firstBad.Store(int64(nChunks))
-	for range min(runtime.GOMAXPROCS(0), nChunks) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]tasks.BatchRow, 0, chunk)
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= nChunks || int64(c) > firstBad.Load() {
-					return
-				}
-				i := c * chunk
-				cp := p
-				cp.Rows = append(buf[:0], p.Rows[i:min(i+chunk, len(p.Rows))]...)
-				if err := cp.Validate(region); err != nil {
-					errs[c] = offsetRow(err, i)
-					for {
-						cur := firstBad.Load()
-						if int64(c) >= cur || firstBad.CompareAndSwap(cur, int64(c)) {
-							break
-						}
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// offsetRow turns a chunk's "rows[k].field" into the batch's "rows[i+k].field".
-func offsetRow(err error, i int) error {
-	var ve *tasks.ValidationError
-	if errors.As(err, &ve) {
-		if m := reRowField.FindStringSubmatch(ve.Field); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			return &tasks.ValidationError{Field: fmt.Sprintf("rows[%d].%s", i+n, m[2]), Reason: ve.Reason}
-		}
-	}
-	return err
-}
-
-var reRowField = regexp.MustCompile(`^rows\[(\d+)\]\.(.+)$`)
-
 // batchValidationError names the file line of a row's error, or the flag of
 // a batch-wide field.
 func batchValidationError(err error, name string, lines []int) error {
@@ -294,10 +221,9 @@ func batchValidationError(err error, name string, lines []int) error {
 	if !errors.As(err, &ve) {
 		return invalidf("%v", err)
 	}
-	if m := reRowField.FindStringSubmatch(ve.Field); m != nil {
-		if n, _ := strconv.Atoi(m[1]); n < len(lines) {
-			return invalidf("%s line %d: invalid %s: %s", name, lines[n], m[2], cleanReason(ve.Reason))
-		}
+	if n, ok := ve.Row(); ok && n < len(lines) {
+		_, field, _ := strings.Cut(ve.Field, ".")
+		return invalidf("%s line %d: invalid %s: %s", name, lines[n], field, cleanReason(ve.Reason))
 	}
 	return invalidf("%s", describeField(ve, batchFlags))
 }

@@ -43,7 +43,7 @@ func FuzzBatchFile(f *testing.F) {
 			require.Equal(t, strings.TrimSpace(r.Sender), r.Sender)
 		}
 		p := tasks.BatchPayload{Rows: rows}
-		if err := prevalidate(p, 3, "FR"); err != nil {
+		if _, err := p.Prepare("FR"); err != nil {
 			err = batchValidationError(err, "rows.csv", lines)
 			requireRefusal(t, err)
 		}

@@ -1,6 +1,6 @@
 // Command enqueue is smsq's producer CLI: it validates SMS, voice and batch
 // messages and enqueues them for the workers, shows a task's status and
-// cancels tasks (DESIGN.md, "CLI: enqueue").
+// cancels tasks (README, "CLI").
 //
 // Exit status: 0 success (also a duplicate --id), 1 Redis unreachable or
 // another runtime failure, 2 invalid input or usage.
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -20,14 +21,12 @@ import (
 
 	_ "time/tzdata" // SMSMODE_TIMEZONE works in scratch images without zoneinfo
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smsq/smsq/internal/config"
-	"github.com/smsq/smsq/tasks"
 )
 
-// Exit codes (public API: DESIGN.md).
+// Exit codes (public API, README).
 const (
 	exitOK      = 0
 	exitFailure = 1 // Redis unreachable, provider or other runtime failure
@@ -77,6 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitInvalid
 	}
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, progress: isTerminal(stderr)}
+	defer a.close()
 	return a.exit(cmd(ctx, a, rest))
 }
 
@@ -86,6 +86,13 @@ type app struct {
 	stdout, stderr io.Writer
 	progress       bool // stderr is a terminal: show progress lines
 	cfg            *config.Config
+	rdb            redis.UniversalClient // the run's one Redis client, once opened
+}
+
+func (a *app) close() {
+	if a.rdb != nil {
+		a.rdb.Close()
+	}
 }
 
 // cliError is a failure with its exit code and one line for stderr.
@@ -171,55 +178,39 @@ func (a *app) loadConfig() error {
 	return nil
 }
 
-func (a *app) taskOptions() tasks.Options {
-	return tasks.Options{
-		Region:     a.cfg.DefaultRegion,
-		MaxRetry:   a.cfg.MaxRetry,
-		Retention:  a.cfg.TaskRetention,
-		BatchChunk: a.cfg.BatchChunk,
+// redis returns the run's one Redis client. It gives up quickly:
+// go-redis's defaults (5 dial attempts, 3 retries with back-off) take about
+// 2 s to report a refused connection, which helps a long-running worker but
+// only delays a CLI's answer.
+func (a *app) redis() (redis.UniversalClient, error) {
+	if a.rdb != nil {
+		return a.rdb, nil
 	}
-}
-
-// redisConn checks that Redis answers (within redisTimeout) and returns the
-// connection option for asynq.
-func (a *app) redisConn(ctx context.Context) (asynq.RedisConnOpt, error) {
-	opt, err := a.cfg.RedisConnOpt()
+	o, err := a.cfg.RedisOptions()
 	if err != nil {
 		return nil, invalidf("%v", err)
 	}
-	ping := pingClient(opt)
-	defer ping.Close()
-	pctx, cancel := context.WithTimeout(ctx, redisTimeout)
-	defer cancel()
-	if err := ping.Ping(pctx).Err(); err != nil {
-		return nil, redisError(ctx, pctx, err)
+	if o.Simple != nil {
+		o.Simple.MaxRetries, o.Simple.DialerRetries = 1, 1
+	} else {
+		o.Failover.MaxRetries, o.Failover.DialerRetries = 1, 1
 	}
-	return opt, nil
+	a.rdb = o.NewClient()
+	return a.rdb, nil
 }
 
-// pingClient is a client for the connection check that gives up quickly:
-// go-redis's defaults (5 dial attempts, 3 retries with back-off) take about
-// 2 s to report a refused connection, which helps a long-running worker but
-// only delays a CLI's answer. The operations that follow use asynq's and
-// config's clients with the default retries.
-func pingClient(opt asynq.RedisConnOpt) redis.UniversalClient {
-	switch o := opt.(type) {
-	case asynq.RedisClientOpt:
-		return redis.NewClient(&redis.Options{
-			Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB,
-			DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
-			TLSConfig: o.TLSConfig, PoolSize: 1, MaxRetries: 1, DialerRetries: 1,
-		})
-	case asynq.RedisFailoverClientOpt:
-		return redis.NewFailoverClient(&redis.FailoverOptions{
-			MasterName: o.MasterName, SentinelAddrs: o.SentinelAddrs,
-			SentinelUsername: o.SentinelUsername, SentinelPassword: o.SentinelPassword,
-			Username: o.Username, Password: o.Password, DB: o.DB,
-			DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
-			TLSConfig: o.TLSConfig, PoolSize: 1, MaxRetries: 1, DialerRetries: 1,
-		})
+// ping checks that Redis answers within redisTimeout.
+func (a *app) ping(ctx context.Context) (redis.UniversalClient, error) {
+	rdb, err := a.redis()
+	if err != nil {
+		return nil, err
 	}
-	return opt.MakeRedisClient().(redis.UniversalClient)
+	pctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		return nil, redisError(ctx, pctx, err)
+	}
+	return rdb, nil
 }
 
 // redisError turns a Redis failure into one exit-1 line.
@@ -233,11 +224,15 @@ func redisError(parent, ctx context.Context, err error) error {
 	return failf("Redis unreachable (REDIS_URL): %s", oneLine(err))
 }
 
-// runtimeError is any failure after the connection check: Redis went away,
-// a timeout, the provider refused.
+// runtimeError is any failure after the input was checked: Redis is
+// unreachable or went away, a timeout, the provider refused.
 func runtimeError(ctx context.Context, err error) error {
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return failf("gave up: %v", ctx.Err())
+		return failf("gave up: Redis (REDIS_URL) did not answer in time")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return failf("Redis unreachable (REDIS_URL): %s", oneLine(err))
 	}
 	if strings.Contains(err.Error(), "OOM command not allowed") {
 		// asynq's wording ("UNKNOWN: redis command error: SADD failed: OOM …")

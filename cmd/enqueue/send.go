@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,13 +58,6 @@ func cmdSend(ctx context.Context, a *app, args []string) error {
 		To: splitList(*to), Message: text, Sender: *from, SendAt: sendAt, Ref: *ref,
 		Reply: *reply, Encoding: *encoding, Stop: *stop, MaxSegments: *maxSeg,
 	}
-	// Validate a copy before touching Redis: invalid input is reported as
-	// such (exit 2) whatever the state of Redis. Validate rewrites To.
-	check := p
-	check.To = append([]string(nil), p.To...)
-	if err := check.Validate(a.cfg.DefaultRegion); err != nil {
-		return validationError(err, sendFlags)
-	}
 	return a.enqueueOne(ctx, func(ctx context.Context, e *tasks.Enqueuer) (tasks.Enqueued, error) {
 		return e.Send(ctx, p, common.options()...)
 	}, sendFlags)
@@ -81,24 +75,32 @@ func cmdVoice(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	p := tasks.VoicePayload{To: splitList(*to), Message: text, Title: *title, Language: *language, SendAt: sendAt}
-	check := p
-	check.To = append([]string(nil), p.To...)
-	if err := check.Validate(a.cfg.DefaultRegion); err != nil {
-		return validationError(err, voiceFlags)
-	}
 	return a.enqueueOne(ctx, func(ctx context.Context, e *tasks.Enqueuer) (tasks.Enqueued, error) {
 		return e.Voice(ctx, p, common.options()...)
 	}, voiceFlags)
 }
 
-// enqueueOne connects, enqueues and prints the task ID.
+// enqueuer returns the run's producer. It does no I/O: the Enqueuer
+// validates a payload before it touches Redis, so invalid input exits 2
+// whatever the state of Redis.
+func (a *app) enqueuer() (*tasks.Enqueuer, error) {
+	rdb, err := a.redis()
+	if err != nil {
+		return nil, err
+	}
+	e, err := tasks.NewEnqueuer(rdb, a.cfg.TaskOptions())
+	if err != nil {
+		return nil, invalidf("%v", err)
+	}
+	return e, nil
+}
+
+// enqueueOne validates, enqueues and prints the task ID.
 func (a *app) enqueueOne(ctx context.Context, do func(context.Context, *tasks.Enqueuer) (tasks.Enqueued, error), flags map[string]string) error {
-	opt, err := a.redisConn(ctx)
+	e, err := a.enqueuer()
 	if err != nil {
 		return err
 	}
-	e := tasks.NewEnqueuer(opt, a.taskOptions())
-	defer e.Close()
 	octx, cancel := context.WithTimeout(ctx, redisTimeout)
 	defer cancel()
 	res, err := do(octx, e)
@@ -192,10 +194,17 @@ func validationError(err error, flags map[string]string) error {
 }
 
 func describeField(ve *tasks.ValidationError, flags map[string]string) string {
-	if f, ok := flags[ve.Field]; ok && f != ve.Field {
-		return fmt.Sprintf("invalid %s (--%s): %s", ve.Field, f, cleanReason(ve.Reason))
+	field, reason := ve.Field, cleanReason(ve.Reason)
+	// "to[1]" is the second entry of --to, as people count.
+	if name, idx, ok := strings.Cut(strings.TrimSuffix(field, "]"), "["); ok && !strings.Contains(name, ".") {
+		if n, err := strconv.Atoi(idx); err == nil {
+			field, reason = name, fmt.Sprintf("entry %d %s", n+1, reason)
+		}
 	}
-	return fmt.Sprintf("invalid %s: %s", ve.Field, cleanReason(ve.Reason))
+	if f, ok := flags[field]; ok && f != field {
+		return fmt.Sprintf("invalid %s (--%s): %s", field, f, reason)
+	}
+	return fmt.Sprintf("invalid %s: %s", field, reason)
 }
 
 // reReasonPrefix matches what some reasons repeat from the layers below

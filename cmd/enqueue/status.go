@@ -10,28 +10,24 @@ import (
 
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 )
 
 // opTimeout bounds one status or cancel look-up (after the connection check).
 const opTimeout = 30 * time.Second
 
-// inspector connects and returns a tasks.Inspector; close it with the
-// returned func.
-func (a *app) inspector(ctx context.Context) (*tasks.Inspector, func(), error) {
-	opt, err := a.redisConn(ctx)
+// inspector checks that Redis answers and returns a tasks.Inspector.
+func (a *app) inspector(ctx context.Context) (*tasks.Inspector, error) {
+	rdb, err := a.ping(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	rdb, err := a.cfg.RedisClient()
+	insp, err := tasks.NewInspector(rdb)
 	if err != nil {
-		return nil, nil, invalidf("%v", err)
+		return nil, invalidf("%v", err)
 	}
-	insp := tasks.NewInspector(opt, tasks.NewLedger(rdb, 0), tasks.WithRecipientStore(tasks.NewRecipientStore(rdb, 0)))
-	return insp, func() { insp.Close(); rdb.Close() }, nil
+	return insp, nil
 }
-
-// chunkID is the ID of a batch's n-th chunk (tasks.Enqueuer.Batch).
-func chunkID(base string, n int) string { return fmt.Sprintf("%s-%d", base, n) }
 
 func cmdStatus(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("status")
@@ -43,11 +39,10 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	if err := a.loadConfig(); err != nil {
 		return err
 	}
-	insp, closeFn, err := a.inspector(ctx)
+	insp, err := a.inspector(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	octx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 
@@ -62,7 +57,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	// Not a task: maybe a batch's base ID.
 	var chunks []*tasks.TaskStatus
 	for n := 1; ; n++ {
-		cs, err := insp.Status(octx, chunkID(id, n))
+		cs, err := insp.Status(octx, tasks.ChunkID(id, n))
 		if errors.Is(err, tasks.ErrNotFound) {
 			break
 		}
@@ -145,7 +140,7 @@ func printRecipients(w io.Writer, st *tasks.TaskStatus) {
 	if st.Acceptance == nil || len(st.Acceptance.Recipients) == 0 {
 		return
 	}
-	reports := make(map[string]tasks.RecipientState, len(st.Recipients))
+	reports := make(map[string]store.RecipientState, len(st.Recipients))
 	for _, r := range st.Recipients {
 		reports[r.Number] = r
 	}
@@ -178,11 +173,10 @@ func cmdCancel(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	insp, closeFn, err := a.inspector(ctx)
+	insp, err := a.inspector(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 
 	cancelOne := func(id string) (tasks.CancelOutcome, error) {
 		// A look-up plus, for a message sMsmode holds, one deleteSMS.do.
@@ -206,7 +200,7 @@ func cmdCancel(ctx context.Context, a *app, args []string) error {
 	// Not a task: maybe a batch's base ID; cancel every chunk.
 	var cancelled, refused, n int
 	for n = 1; ; n++ {
-		cid := chunkID(id, n)
+		cid := tasks.ChunkID(id, n)
 		out, err := cancelOne(cid)
 		if errors.Is(err, tasks.ErrNotFound) {
 			break

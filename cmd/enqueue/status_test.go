@@ -8,14 +8,16 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 )
 
 // accept records in the ledger that sMsmode accepted task id, as the
 // worker does.
-func (f *fixture) accept(a tasks.Acceptance) {
+func (f *fixture) accept(a store.Acceptance) {
 	f.tb.Helper()
 	if a.Type == "" {
 		a.Type = tasks.TypeSend
@@ -23,7 +25,7 @@ func (f *fixture) accept(a tasks.Acceptance) {
 	if a.AcceptedAt.IsZero() {
 		a.AcceptedAt = time.Now()
 	}
-	require.NoError(f.tb, tasks.NewLedger(f.srv.Client(), 0).Record(context.Background(), &a))
+	require.NoError(f.tb, proctest.Ledger(f.tb, f.srv.Client()).Record(context.Background(), &a))
 }
 
 func TestStatusPending(t *testing.T) {
@@ -52,16 +54,18 @@ func TestStatusAccepted(t *testing.T) {
 	requireOK(t, f.run("send", "--to", "0612345678,0698765432", "--message", "x", "--id", "s2"))
 	paris, err := time.LoadLocation("Europe/Paris")
 	require.NoError(t, err)
-	f.accept(tasks.Acceptance{
+	f.accept(store.Acceptance{
 		TaskID: "s2", SMSID: "Q1w2E3r4", Ref: "s2", Recipients: []string{"33612345678", "33698765432"},
 		Segments: 1, Encoding: "gsm", DateEnvoi: "24122026-18:30",
 		SendAt:     time.Date(2026, 12, 24, 18, 30, 0, 0, paris),
 		AcceptedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, paris),
 	})
 	// One recipient has a delivery report, the other none yet.
-	_, err = tasks.NewRecipientStore(f.srv.Client(), 0).Record(context.Background(), tasks.DeliveryPayload{
-		SMSID: "Q1w2E3r4", To: "33612345678", Status: 11, StatusText: "received", Final: true,
-		ReceivedAt: time.Date(2026, 12, 24, 18, 31, 5, 0, paris), TaskID: "s2",
+	recipients, err := store.NewRecipientStore(f.srv.Client(), store.DefaultRecipientTTL)
+	require.NoError(t, err)
+	_, err = recipients.Record(context.Background(), "s2", store.RecipientState{
+		SMSID: "Q1w2E3r4", Number: "33612345678", Status: 11, StatusText: "received", Final: true,
+		ReceivedAt: time.Date(2026, 12, 24, 18, 31, 5, 0, paris),
 	})
 	require.NoError(t, err)
 	r := f.run("status", "s2")
@@ -78,7 +82,7 @@ func TestStatusAccepted(t *testing.T) {
 	}
 
 	// Only the ledger remembers a task whose retention ended.
-	f.accept(tasks.Acceptance{TaskID: "gone", SMSID: "Z9", Encoding: "unicode", Segments: 2})
+	f.accept(store.Acceptance{TaskID: "gone", SMSID: "Z9", Encoding: "unicode", Segments: 2})
 	r = f.run("status", "gone")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "State:        expired")
@@ -89,15 +93,14 @@ func TestStatusAccepted(t *testing.T) {
 
 func TestStatusScheduled(t *testing.T) {
 	f := setup(t)
-	c := asynq.NewClient(f.srv.ConnOpt())
-	defer c.Close()
+	c := asynq.NewClientFromRedisClient(f.srv.Client())
 	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	_, err := c.Enqueue(asynq.NewTask(tasks.TypeSend, []byte(`{}`)), asynq.TaskID("later"), asynq.ProcessAt(at), asynq.MaxRetry(4))
 	require.NoError(t, err)
 	r := f.run("status", "later")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "State:        scheduled\n")
-	require.Contains(t, r.stdout, "Attempts:     0 of 5\n")
+	require.Contains(t, r.stdout, "Attempts:     0 of 4\n") // MaxRetry 4 on a send keeps one in hand: 3 retries
 	require.Contains(t, r.stdout, "Next attempt: 2030-01-02 04:04:05 CET\n")
 }
 
@@ -145,12 +148,12 @@ func TestCancelBatch(t *testing.T) {
 func TestCancelRefused(t *testing.T) {
 	f := setup(t)
 	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "now"))
-	f.accept(tasks.Acceptance{TaskID: "now", SMSID: "A1", Encoding: "gsm", Segments: 1})
+	f.accept(store.Acceptance{TaskID: "now", SMSID: "A1", Encoding: "gsm", Segments: 1})
 	requireFails(t, f.run("cancel", "now"), 1, "now: cannot cancel:", "immediate", "A1")
 	require.Equal(t, "now", f.only().ID)
 
 	// sMsmode holds it, but there are no credentials to cancel it there.
-	f.accept(tasks.Acceptance{TaskID: "held", SMSID: "B2", Encoding: "gsm", Segments: 1,
+	f.accept(store.Acceptance{TaskID: "held", SMSID: "B2", Encoding: "gsm", Segments: 1,
 		DateEnvoi: "24122036-18:30", SendAt: time.Now().Add(24 * time.Hour)})
 	requireFails(t, f.run("cancel", "held"), 1, "cannot cancel:", "SMSMODE_ACCESS_TOKEN")
 }
@@ -163,7 +166,7 @@ func TestCancelAtProvider(t *testing.T) {
 	res, err := fake.Client().SendSMS(t.Context(), &smsmode.SMS{Numbers: []string{"33612345678"}, Message: "plus tard", SendAt: sendAt})
 	require.NoError(t, err)
 	requireOK(t, f.run("send", "--to", "0612345678", "--message", "plus tard", "--id", "held"))
-	f.accept(tasks.Acceptance{TaskID: "held", SMSID: res.SMSID, Encoding: "gsm", Segments: 1,
+	f.accept(store.Acceptance{TaskID: "held", SMSID: res.SMSID, Encoding: "gsm", Segments: 1,
 		DateEnvoi: sendAt.In(fake.Location()).Format("02012006-15:04"), SendAt: sendAt})
 
 	f.setenv("SMSMODE_BASE_URL", fake.URL)

@@ -52,8 +52,10 @@ func otpPayload(i int) tasks.SendPayload {
 // enqueueSends stores n sms:send tasks through the Go producer API, with
 // producerConcurrency goroutines, and returns how long it took.
 func (e *env) enqueueSends(ctx context.Context, n int, prefix, queue string) (time.Duration, error) {
-	enq := tasks.NewEnqueuer(e.connOpt, tasks.Options{})
-	defer enq.Close()
+	enq, err := e.enqueuer()
+	if err != nil {
+		return 0, err
+	}
 	var (
 		next    atomic.Int64
 		wg      sync.WaitGroup

@@ -24,6 +24,7 @@ import (
 
 	"github.com/smsq/smsq/internal/config"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
+	"github.com/smsq/smsq/tasks"
 )
 
 // Options select what Run measures.
@@ -211,4 +212,14 @@ func redisVersion(ctx context.Context, rdb *redis.Client) string {
 		}
 	}
 	return "unknown"
+}
+
+// enqueuer is a Go producer on the benchmark's Redis, with the default
+// producer settings.
+func (e *env) enqueuer() (*tasks.Enqueuer, error) {
+	cfg, err := e.workerConfig("http://127.0.0.1:1/unused/")
+	if err != nil {
+		return nil, err
+	}
+	return tasks.NewEnqueuer(e.rdb, cfg.TaskOptions())
 }

@@ -222,8 +222,10 @@ func (e *env) otpLatency(ctx context.Context) (Row, error) {
 		return Row{}, err
 	}
 	defer srv.Shutdown()
-	enq := tasks.NewEnqueuer(e.connOpt, tasks.Options{})
-	defer enq.Close()
+	enq, err := e.enqueuer()
+	if err != nil {
+		return Row{}, err
+	}
 	time.Sleep(500 * time.Millisecond) // idle
 
 	lat := make([]time.Duration, 0, n)

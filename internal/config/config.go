@@ -1,6 +1,6 @@
-// Package config reads smsq's settings from the environment (see DESIGN.md,
-// "Configuration"). Both commands use it, so the variables mean the same
-// thing everywhere.
+// Package config reads smsq's settings from the environment (README,
+// "Configuration"). Every command uses it, so a variable means the same
+// thing everywhere, and it is the one home of their defaults.
 package config
 
 import (
@@ -14,12 +14,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/kelseyhightower/envconfig"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smsq/smsq/internal/redisurl"
+	"github.com/smsq/smsq/tasks"
 )
 
-// Config holds every setting of DESIGN.md.
+// Config holds every setting.
 type Config struct {
 	RedisURL string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
 
@@ -91,7 +93,7 @@ func causeOf(err error) string {
 }
 
 func (c *Config) validate() error {
-	if _, err := c.RedisConnOpt(); err != nil {
+	if _, err := c.RedisOptions(); err != nil {
 		return err
 	}
 	u, err := url.Parse(c.SmsmodeBaseURL)
@@ -138,6 +140,60 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// Defaults returns the documented defaults, as Load gives them in an empty
+// environment, without reading the environment: for tests and benchmarks
+// that adjust a few fields. It panics on a malformed default tag, which a
+// test of this package rules out.
+func Defaults() *Config {
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		def, ok := t.Field(i).Tag.Lookup("default")
+		if !ok {
+			continue
+		}
+		if err := setField(v.Field(i), def); err != nil {
+			panic(fmt.Sprintf("config: default of %s: %v", t.Field(i).Name, err))
+		}
+	}
+	if err := c.validate(); err != nil {
+		panic(err)
+	}
+	return &c
+}
+
+func setField(f reflect.Value, s string) error {
+	if d, ok := f.Addr().Interface().(envconfig.Decoder); ok {
+		return d.Decode(s)
+	}
+	switch f.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		f.SetInt(int64(d))
+		return err
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Int:
+		n, err := strconv.Atoi(s)
+		f.SetInt(int64(n))
+		return err
+	case reflect.Float64:
+		x, err := strconv.ParseFloat(s, 64)
+		f.SetFloat(x)
+		return err
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		f.SetBool(b)
+		return err
+	default:
+		return fmt.Errorf("unsupported kind %s", f.Kind())
+	}
+	return nil
+}
+
 // Vars lists the environment variables Load reads, in declaration order:
 // what a test or a benchmark clears to run with the documented defaults.
 func Vars() []string {
@@ -159,40 +215,34 @@ func (c *Config) RequireProvider() error {
 	return nil
 }
 
-// RedisConnOpt parses REDIS_URL (redis://, rediss://, redis-socket://,
-// redis-sentinel://; the last with passwords for the data nodes, see
-// parseSentinelURL).
-func (c *Config) RedisConnOpt() (asynq.RedisConnOpt, error) {
-	if u, err := url.Parse(c.RedisURL); err == nil && u.Scheme == "redis-sentinel" {
-		opt, err := parseSentinelURL(u)
-		if err != nil {
-			return nil, errors.New("config: REDIS_URL (redis-sentinel://): " + err.Error())
-		}
-		return opt, nil
-	}
-	opt, err := asynq.ParseRedisURI(c.RedisURL)
+// RedisOptions parses REDIS_URL (see package redisurl); callers may adjust
+// the options before opening the client.
+func (c *Config) RedisOptions() (redisurl.Options, error) {
+	o, err := redisurl.Parse(c.RedisURL)
 	if err != nil {
-		// The URL may hold a password: name the variable, not the value.
-		return nil, errors.New("config: REDIS_URL is malformed: want redis://, rediss://, redis-socket:// or redis-sentinel://")
+		return redisurl.Options{}, errors.New("config: " + err.Error())
 	}
-	// asynq keeps the password but drops the user: a Redis 6+ ACL user
-	// (redis://smsq:PASSWORD@host) would log in as "default" and be refused.
-	if o, ok := opt.(asynq.RedisClientOpt); ok {
-		if u, err := url.Parse(c.RedisURL); err == nil && u.User != nil {
-			o.Username = u.User.Username()
-			opt = o
-		}
-	}
-	return opt, nil
+	return o, nil
 }
 
-// RedisClient returns a go-redis client for REDIS_URL (the same server asynq uses).
+// RedisClient returns the process's Redis client for REDIS_URL: one per
+// process, shared by asynq, the ledger and everything else.
 func (c *Config) RedisClient() (redis.UniversalClient, error) {
-	opt, err := c.RedisConnOpt()
+	o, err := c.RedisOptions()
 	if err != nil {
 		return nil, err
 	}
-	return opt.MakeRedisClient().(redis.UniversalClient), nil
+	return o.NewClient(), nil
+}
+
+// TaskOptions are the producer settings of the tasks package.
+func (c *Config) TaskOptions() tasks.Options {
+	return tasks.Options{
+		Region:     c.DefaultRegion,
+		MaxRetry:   c.MaxRetry,
+		Retention:  c.TaskRetention,
+		BatchChunk: c.BatchChunk,
+	}
 }
 
 // LogValue keeps secrets out of logs when the configuration is logged.

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -18,6 +19,18 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, 1000, c.BatchChunk)
 	require.Equal(t, 20, c.MaxRetry)
 	require.Error(t, c.RequireProvider())
+}
+
+// Defaults, read from the struct tags alone, are what Load gives in an
+// empty environment.
+func TestDefaultsMatchLoad(t *testing.T) {
+	for _, v := range config.Vars() {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+	c, err := config.Load()
+	require.NoError(t, err)
+	require.Equal(t, c, config.Defaults())
 }
 
 func TestMalformedNamesTheVariable(t *testing.T) {

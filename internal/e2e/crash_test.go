@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -30,8 +31,7 @@ func TestWorkerKilledWhileSending(t *testing.T) {
 		"WORKER_CONCURRENCY=10",
 		"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=1s",
 	}
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 25})
-	defer enq.Close()
+	enq := proctest.Enqueuer(t, srv.Client(), 25)
 	const n = 40
 	for i := range n {
 		_, err := enq.Send(context.Background(), tasks.SendPayload{To: []string{"0612345678"}, Message: fmt.Sprintf("message %d", i)}, tasks.WithTaskID(fmt.Sprintf("crash-%02d", i)))
@@ -48,8 +48,7 @@ func TestWorkerKilledWhileSending(t *testing.T) {
 	t.Logf("killed with %d of %d sends accepted", len(acceptedBeforeKill), n)
 
 	startWorker(t, env...)
-	insp := tasks.NewInspector(srv.ConnOpt(), tasks.NewLedger(srv.Client(), 0))
-	defer insp.Close()
+	insp := proctest.Inspector(t, srv.Client())
 	require.Eventually(t, func() bool {
 		for i := range n {
 			st, err := insp.Status(context.Background(), fmt.Sprintf("crash-%02d", i))

@@ -47,10 +47,8 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 	}
 	w, addr := startWorker(t, env...)
 
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{})
-	defer enq.Close()
-	insp := tasks.NewInspector(srv.ConnOpt(), tasks.NewLedger(srv.Client(), 0))
-	defer insp.Close()
+	enq := proctest.Enqueuer(t, srv.Client(), 20)
+	insp := proctest.Inspector(t, srv.Client())
 	for i, to := range []string{"0612345678", "0611111111", "0698765432"} {
 		_, err := enq.Send(context.Background(), tasks.SendPayload{To: []string{to}, Message: "secret-free log"}, tasks.WithTaskID(fmt.Sprintf("s%d", i)))
 		require.NoError(t, err)

@@ -99,9 +99,8 @@ func TestSentinelFailover(t *testing.T) {
 	connOpt, err := asynq.ParseRedisURI(top.URL())
 	require.NoError(t, err)
 	require.IsType(t, asynq.RedisFailoverClientOpt{}, connOpt)
-	enq := tasks.NewEnqueuer(connOpt, tasks.Options{MaxRetry: 25})
-	t.Cleanup(func() { enq.Close() })
 	rdb := top.Client()
+	enq := proctest.Enqueuer(t, rdb, 25)
 	pr := &producer{enq: enq, rdb: rdb}
 
 	// The barrier reads asynq's task key: check its layout once, so that a
@@ -153,8 +152,7 @@ func TestSentinelFailover(t *testing.T) {
 	// Every acknowledged task completes; the queue drains (tasks enqueued but
 	// never acknowledged when the producers stopped are sent too).
 	acked := pr.ackedIDs()
-	insp := tasks.NewInspector(connOpt, tasks.NewLedger(rdb, 0))
-	t.Cleanup(func() { insp.Close() })
+	insp := proctest.Inspector(t, rdb)
 	ainsp := asynq.NewInspector(connOpt)
 	t.Cleanup(func() { ainsp.Close() })
 	drainStart := time.Now()

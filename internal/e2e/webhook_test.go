@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/event"
 	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode"
@@ -29,15 +30,15 @@ func TestCallbacksReachStatusAndApplication(t *testing.T) {
 	t.Cleanup(fake.Close)
 
 	var mu sync.Mutex
-	var events []tasks.Event
+	var events []event.Envelope
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		// What README tells applications to do.
-		if err := tasks.VerifySignature(signing, r.Header.Get(tasks.HeaderTimestamp), r.Header.Get(tasks.HeaderSignature), body, 5*time.Minute, time.Now()); err != nil {
+		if err := event.Verify(signing, r.Header.Get(event.HeaderTimestamp), r.Header.Get(event.HeaderSignature), body, 5*time.Minute, time.Now()); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
-		var ev tasks.Event
+		var ev event.Envelope
 		if err := json.Unmarshal(body, &ev); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

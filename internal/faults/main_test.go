@@ -246,8 +246,7 @@ func waitCompleted(t *testing.T, srv *redistest.Server, queue string, ids []stri
 		time.Sleep(250 * time.Millisecond)
 	}
 	waited := time.Since(start)
-	insp := tasks.NewInspector(srv.ConnOpt(), tasks.NewLedger(srv.Client(), 0))
-	defer insp.Close()
+	insp := proctest.Inspector(t, srv.Client())
 	var notDone []string
 	for _, id := range ids {
 		st, err := insp.Status(context.Background(), id)

@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -63,12 +64,11 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	// The producer: n sends, each with its own text and number, IDs
 	// kill-000 … (refClient is the task ID).
 	var acked idList
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 25})
-	defer enq.Close()
+	enq := proctest.Enqueuer(t, srv.Client(), 25)
 	prodDone := produce(ctx, enq, "kill", n, every, &acked)
 
 	w, _ := startWorker(t, env...)
-	ledger := tasks.NewLedger(srv.Client(), 0)
+	ledger := proctest.Ledger(t, srv.Client())
 	ainsp := asynq.NewInspector(srv.ConnOpt())
 	defer ainsp.Close()
 

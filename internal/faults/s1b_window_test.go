@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -59,8 +60,7 @@ func killReconcile(t *testing.T, filler int) {
 		"WORKER_CONCURRENCY=20",
 		"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=1s",
 	)
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 25})
-	defer enq.Close()
+	enq := proctest.Enqueuer(t, srv.Client(), 25)
 	var ids []string
 	for i := range orphans {
 		id := fmt.Sprintf("orphan-%02d", i)

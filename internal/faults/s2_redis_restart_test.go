@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -85,8 +86,7 @@ func TestRedisRestartWithAOF(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 50})
-			defer enq.Close()
+			enq := proctest.Enqueuer(t, srv.Client(), 50)
 			for i := 0; i < 100_000; i++ { // bounded; stopped by cancel long before
 				select {
 				case <-ctx.Done():

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
@@ -45,8 +46,7 @@ func TestProviderOutage(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var acked idList
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: maxRetry})
-	defer enq.Close()
+	enq := proctest.Enqueuer(t, srv.Client(), maxRetry)
 	prodDone := produce(ctx, enq, "outage", n, time.Second/rate, &acked)
 
 	time.Sleep(before) // normal traffic first (pacing)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -59,8 +60,7 @@ func TestProviderTimeoutsAndDrops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var acked idList
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 100})
-	defer enq.Close()
+	enq := proctest.Enqueuer(t, srv.Client(), 100)
 	prodDone := produce(ctx, enq, "timeout", n, time.Second/rate, &acked)
 
 	time.Sleep(before) // normal traffic first (pacing)
@@ -111,7 +111,7 @@ func TestProviderTimeoutsAndDrops(t *testing.T) {
 
 	sends := sendsByRef(fake)
 	dupIDs, extra := duplicates(sends)
-	ledger := tasks.NewLedger(srv.Client(), 0)
+	ledger := proctest.Ledger(t, srv.Client())
 	reconciled := 0
 	for _, id := range ids {
 		a, err := ledger.Lookup(context.Background(), id)

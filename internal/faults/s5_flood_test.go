@@ -75,7 +75,7 @@ func TestWebhookFlood(t *testing.T) {
 			}
 			rc, err := smsmode.ParseReply(v, paris)
 			require.NoError(t, err)
-			c = cb{kind: webhook.KindReply, params: v, want: http.StatusOK, id: webhook.ReplyTaskID(rc)}
+			c = cb{kind: webhook.KindReply, params: v, want: http.StatusOK, id: tasks.ReplyEventID(tasks.ReplyPayload{SMSID: rc.SMSID, From: rc.From, ReceivedAt: rc.ReceivedAt, Message: rc.Message, ResponseID: rc.ResponseID})}
 		} else {
 			v := url.Values{
 				"numero": {fmt.Sprintf("336%08d", i)}, "statut": {[]string{"11", "13", "2", "22"}[i%4]},
@@ -84,7 +84,7 @@ func TestWebhookFlood(t *testing.T) {
 			}
 			dr, err := smsmode.ParseDeliveryReport(v, paris)
 			require.NoError(t, err)
-			c = cb{kind: webhook.KindDelivery, params: v, want: http.StatusOK, id: webhook.DeliveryTaskID(dr)}
+			c = cb{kind: webhook.KindDelivery, params: v, want: http.StatusOK, id: tasks.DeliveryEventID(tasks.DeliveryPayload{SMSID: dr.SMSID, To: dr.Number, Status: int(dr.Status), ReceivedAt: dr.ReceivedAt})}
 		}
 		uniq = append(uniq, c)
 		all = append(all, c)

@@ -13,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -49,8 +50,7 @@ func TestRedisOutOfMemory(t *testing.T) {
 	rdb := srv.Client()
 
 	// Fill Redis: enqueue 600-character messages until Redis refuses.
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 50})
-	defer enq.Close()
+	enq := proctest.Enqueuer(t, srv.Client(), 50)
 	var acked []string
 	var oomErr error
 	filler := strings.Repeat("Votre commande est en route. ", 25)[:600]

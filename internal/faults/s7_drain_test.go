@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -63,8 +64,7 @@ func TestSIGTERMDrain(t *testing.T) {
 				"SHUTDOWN_TIMEOUT="+grace.String(),
 				"RETRY_BASE_DELAY=100ms", "RETRY_MAX_DELAY=1s",
 			)
-			enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{MaxRetry: 25})
-			defer enq.Close()
+			enq := proctest.Enqueuer(t, srv.Client(), 25)
 			var ids []string
 			for i := range n {
 				id := fmt.Sprintf("%s-%03d", c.name, i)

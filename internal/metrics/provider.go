@@ -5,23 +5,23 @@ import (
 	"time"
 
 	"github.com/smsq/smsq/smsmode"
-	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
 )
 
 // Provider counts and times every call the send handlers make.
 type Provider struct {
-	Next    tasks.Provider
+	Next    handler.Provider
 	Metrics *Metrics
 }
 
-var _ tasks.Provider = Provider{}
+var _ handler.Provider = Provider{}
 
 func (p Provider) observe(endpoint string, start time.Time, err error) {
 	p.Metrics.ProviderRequests.WithLabelValues(endpoint, CodeLabel(err)).Inc()
 	p.Metrics.ProviderLatency.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
 }
 
-// SendSMS implements tasks.Provider.
+// SendSMS implements handler.Provider.
 func (p Provider) SendSMS(ctx context.Context, m *smsmode.SMS) (*smsmode.SendResult, error) {
 	start := time.Now()
 	res, err := p.Next.SendSMS(ctx, m)
@@ -29,7 +29,7 @@ func (p Provider) SendSMS(ctx context.Context, m *smsmode.SMS) (*smsmode.SendRes
 	return res, err
 }
 
-// SendVoice implements tasks.Provider.
+// SendVoice implements handler.Provider.
 func (p Provider) SendVoice(ctx context.Context, v *smsmode.Voice) (*smsmode.SendResult, error) {
 	start := time.Now()
 	res, err := p.Next.SendVoice(ctx, v)
@@ -37,7 +37,7 @@ func (p Provider) SendVoice(ctx context.Context, v *smsmode.Voice) (*smsmode.Sen
 	return res, err
 }
 
-// SendBatch implements tasks.Provider.
+// SendBatch implements handler.Provider.
 func (p Provider) SendBatch(ctx context.Context, b *smsmode.Batch) (*smsmode.SendResult, error) {
 	start := time.Now()
 	res, err := p.Next.SendBatch(ctx, b)
@@ -45,7 +45,7 @@ func (p Provider) SendBatch(ctx context.Context, b *smsmode.Batch) (*smsmode.Sen
 	return res, err
 }
 
-// SMSList implements tasks.Provider.
+// SMSList implements handler.Provider.
 func (p Provider) SMSList(ctx context.Context, opts smsmode.ListOptions) ([]smsmode.SentSMS, error) {
 	start := time.Now()
 	res, err := p.Next.SMSList(ctx, opts)

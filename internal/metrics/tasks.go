@@ -7,15 +7,17 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
+	"github.com/smsq/smsq/tasks/store"
 )
 
-// Observer implements tasks.Observer.
+// Observer implements handler.Observer.
 type Observer struct{ Metrics *Metrics }
 
-var _ tasks.Observer = Observer{}
+var _ handler.Observer = Observer{}
 
 // Accepted counts a message and its segments.
-func (o Observer) Accepted(a *tasks.Acceptance) {
+func (o Observer) Accepted(a *store.Acceptance) {
 	o.Metrics.MessagesSent.WithLabelValues(a.Type, a.Encoding).Inc()
 	o.Metrics.SegmentsSent.WithLabelValues(a.Encoding).Add(float64(a.Segments))
 }
@@ -23,34 +25,32 @@ func (o Observer) Accepted(a *tasks.Acceptance) {
 // RateLimitWait counts a wait for the shared budget.
 func (o Observer) RateLimitWait() { o.Metrics.RateLimitWaits.Inc() }
 
-// TaskOutcomes is an asynq middleware counting retries and archivals.
+// TaskOutcomes is an asynq middleware counting retries and archivals, as
+// handler.Classify decides them.
 func TaskOutcomes(m *Metrics) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			err := next.ProcessTask(ctx, t)
-			if err == nil {
-				return nil
-			}
-			var rl *tasks.RateLimitedError
-			if errors.As(err, &rl) {
-				return err // not a failure
-			}
-			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, hasMax := asynq.GetMaxRetry(ctx)
-			switch {
-			case errors.Is(err, asynq.SkipRetry):
-				code := CodeLabel(err)
-				var ve *tasks.ValidationError
-				if errors.As(err, &ve) {
-					code = "invalid_payload"
-				}
-				m.Archived.WithLabelValues(t.Type(), code).Inc()
-			case hasMax && retried >= maxRetry:
-				m.Archived.WithLabelValues(t.Type(), "retries_exhausted").Inc()
-			default:
+			switch handler.Classify(ctx, err) {
+			case handler.Retried:
 				m.Retries.WithLabelValues(t.Type()).Inc()
+			case handler.Archived:
+				m.Archived.WithLabelValues(t.Type(), archiveCode(err)).Inc()
 			}
 			return err
 		})
 	}
+}
+
+// archiveCode is the code label of an archived task: the provider's code,
+// invalid_payload, or retries_exhausted.
+func archiveCode(err error) string {
+	var ve *tasks.ValidationError
+	switch {
+	case errors.Is(err, handler.ErrInvalidPayload), errors.As(err, &ve):
+		return "invalid_payload"
+	case !handler.IsArchived(err):
+		return "retries_exhausted" // asynq archived it: its retries ran out
+	}
+	return CodeLabel(err)
 }

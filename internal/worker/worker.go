@@ -20,8 +20,11 @@ import (
 
 	"github.com/smsq/smsq/internal/config"
 	"github.com/smsq/smsq/internal/metrics"
+	"github.com/smsq/smsq/internal/redisurl"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
+	"github.com/smsq/smsq/tasks/store"
 	"github.com/smsq/smsq/webhook"
 )
 
@@ -52,20 +55,19 @@ const CreditRefreshInterval = 5 * time.Minute
 
 // Worker is one smsq process.
 type Worker struct {
-	cfg      *config.Config
-	role     Role
-	log      *slog.Logger
-	rdb      redis.UniversalClient
-	client   *smsmode.Client
-	server   *asynq.Server // nil for RoleWebhooks
-	mux      *asynq.ServeMux
-	enqueuer *asynq.Client // webhook follow-up tasks
-	insp     *asynq.Inspector
-	metrics  *metrics.Metrics
-	http     *http.Server
-	ln       net.Listener
-	listen   chan struct{} // closed once ln is set
-	ready    chan struct{} // closed once the task server runs
+	cfg     *config.Config
+	role    Role
+	log     *slog.Logger
+	rdb     redis.UniversalClient
+	client  *smsmode.Client
+	server  *asynq.Server // nil for RoleWebhooks
+	mux     *asynq.ServeMux
+	insp    *asynq.Inspector
+	metrics *metrics.Metrics
+	http    *http.Server
+	ln      net.Listener
+	listen  chan struct{} // closed once ln is set
+	ready   chan struct{} // closed once the task server runs
 }
 
 // New builds a worker from cfg. It opens no connection yet.
@@ -81,10 +83,8 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	if cfg.EventsForwardURL != "" && cfg.EventsSigningSecret == "" {
 		return nil, errors.New("config: EVENTS_SIGNING_SECRET is required when EVENTS_FORWARD_URL is set")
 	}
-	connOpt, err := cfg.RedisConnOpt()
-	if err != nil {
-		return nil, err
-	}
+	// One Redis client for everything in the process: asynq's server,
+	// inspector and client, the ledger, the limiter, the web UI.
 	rdb, err := cfg.RedisClient()
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	w := &Worker{
 		cfg: cfg, role: role, log: logger, rdb: rdb, client: client,
-		insp:    asynq.NewInspector(connOpt),
+		insp:    asynq.NewInspectorFromRedisClient(rdb),
 		metrics: metrics.New(reg),
 		listen:  make(chan struct{}),
 		ready:   make(chan struct{}),
@@ -112,7 +112,7 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 			return nil, err
 		}
 		w.mux = ts.Mux
-		w.server = asynq.NewServer(connOpt, ts.Config)
+		w.server = asynq.NewServerFromRedisClient(rdb, ts.Config)
 	}
 
 	mux := http.NewServeMux()
@@ -120,22 +120,31 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	mux.HandleFunc("GET /readyz", w.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if cfg.MonitoringPassword != "" {
-		mux.Handle(monitoringPath+"/", monitoring(connOpt, cfg.MonitoringUser, cfg.MonitoringPassword, cfg.MonitoringReadOnly))
+		mux.Handle(monitoringPath+"/", monitoring(redisurl.ConnOpt{Client: rdb}, cfg.MonitoringUser, cfg.MonitoringPassword, cfg.MonitoringReadOnly))
 	}
 	if cfg.WebhookSecret != "" && role != RoleTasks {
-		w.enqueuer = asynq.NewClient(connOpt)
-		mux.Handle(webhook.PathPrefix, webhook.New(webhook.Config{
-			Secret:    cfg.WebhookSecret,
-			Enqueuer:  w.enqueuer,
-			Ledger:    tasks.NewLedger(rdb, 0),
-			Location:  cfg.Timezone.Location,
-			Logger:    logger,
-			Retention: cfg.TaskRetention,
-			MaxRetry:  cfg.MaxRetry,
+		enq, err := tasks.NewEnqueuer(rdb, cfg.TaskOptions())
+		if err != nil {
+			return nil, err
+		}
+		ledger, err := store.NewLedger(rdb, store.DefaultLedgerTTL)
+		if err != nil {
+			return nil, err
+		}
+		wh, err := webhook.New(webhook.Config{
+			Secret:   cfg.WebhookSecret,
+			Enqueuer: enq,
+			Ledger:   ledger,
+			Location: cfg.Timezone.Location,
+			Logger:   logger,
 			Observe: func(kind, outcome string) {
 				w.metrics.Callbacks.WithLabelValues(kind, outcome).Inc()
 			},
-		}))
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(webhook.PathPrefix, wh)
 	}
 	w.http = &http.Server{
 		Handler:           mux,
@@ -175,12 +184,20 @@ type TaskStack struct {
 // NewTaskStack builds the task server of cfg as New does: the logging and
 // metrics middlewares, the send handlers calling provider through the
 // metrics wrapper, the event handlers, the retry policy and the poll
-// intervals. Its counters go to m; it opens no connection.
-func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider tasks.Provider, m *metrics.Metrics, logger *slog.Logger) (*TaskStack, error) {
-	ledger := tasks.NewLedger(rdb, 0)
+// intervals. Its counters go to m; it opens no connection. tune, for tests,
+// adjusts the send handlers' configuration (a clock, a limiter).
+func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handler.Provider, m *metrics.Metrics, logger *slog.Logger, tune ...func(*handler.SenderConfig)) (*TaskStack, error) {
+	ledger, err := store.NewLedger(rdb, store.DefaultLedgerTTL)
+	if err != nil {
+		return nil, err
+	}
+	recipients, err := store.NewRecipientStore(rdb, store.DefaultRecipientTTL)
+	if err != nil {
+		return nil, err
+	}
 	mux := asynq.NewServeMux()
-	mux.Use(tasks.Logging(logger), metrics.TaskOutcomes(m))
-	sc := tasks.SenderConfig{
+	mux.Use(handler.Logging(logger), metrics.TaskOutcomes(m))
+	sc := handler.SenderConfig{
 		Provider: metrics.Provider{Next: provider, Metrics: m},
 		Ledger:   ledger,
 		Region:   cfg.DefaultRegion,
@@ -188,18 +205,25 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider tasks.
 		Observer: metrics.Observer{Metrics: m},
 	}
 	if cfg.Rate > 0 {
-		sc.Limiter = tasks.NewRedisLimiter(rdb, cfg.Rate)
+		sc.Limiter = handler.NewRedisLimiter(rdb, cfg.Rate)
 	}
 	if cfg.WebhookPublicURL != "" && cfg.WebhookSecret != "" {
 		sc.NotificationURL = webhook.DeliveryURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
 		sc.ReplyURL = webhook.ReplyURL(cfg.WebhookPublicURL, cfg.WebhookSecret)
 	}
-	tasks.NewSender(sc).Register(mux)
+	for _, f := range tune {
+		f(&sc)
+	}
+	sender, err := handler.NewSender(sc)
+	if err != nil {
+		return nil, err
+	}
+	sender.Register(mux)
 
-	ec := tasks.EventConfig{Store: tasks.NewRecipientStore(rdb, 0), Ledger: ledger}
+	ec := handler.EventConfig{Store: recipients, Ledger: ledger}
 	if cfg.EventsForwardURL != "" {
-		f, err := tasks.NewForwarder(cfg.EventsForwardURL, cfg.EventsSigningSecret,
-			tasks.WithForwardObserver(func(typ string, err error) {
+		f, err := handler.NewForwarder(cfg.EventsForwardURL, cfg.EventsSigningSecret,
+			handler.WithForwardObserver(func(typ string, err error) {
 				outcome := "ok"
 				if err != nil {
 					outcome = "error"
@@ -211,14 +235,18 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider tasks.
 		}
 		ec.Forwarder = f
 	}
-	tasks.NewEventHandler(ec).Register(mux)
+	events, err := handler.NewEventHandler(ec)
+	if err != nil {
+		return nil, err
+	}
+	events.Register(mux)
 
-	retry := tasks.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
+	retry := handler.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
 	return &TaskStack{Mux: mux, Config: asynq.Config{
 		Concurrency:     cfg.WorkerConcurrency,
 		Queues:          map[string]int(cfg.WorkerQueues),
 		RetryDelayFunc:  retry.Delay,
-		IsFailure:       tasks.IsFailure,
+		IsFailure:       handler.IsFailure,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          asynqLogger{logger},
 		LogLevel:        asynq.WarnLevel,
@@ -305,10 +333,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.http.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		w.log.Warn("http shutdown", slog.String("error", err.Error()))
 	}
-	if w.enqueuer != nil {
-		w.enqueuer.Close()
-	}
-	w.insp.Close()
 	w.rdb.Close()
 	w.log.Info("worker stopped")
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/internal/config"
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/internal/worker"
 	"github.com/smsq/smsq/smsmode"
@@ -70,10 +71,8 @@ func setup(t *testing.T, role worker.Role, env ...string) *bundle {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 10*time.Second, 10*time.Millisecond)
-	b.enqueuer = tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{})
-	t.Cleanup(func() { b.enqueuer.Close() })
-	b.insp = tasks.NewInspector(srv.ConnOpt(), tasks.NewLedger(srv.Client(), 0))
-	t.Cleanup(func() { b.insp.Close() })
+	b.enqueuer = proctest.Enqueuer(t, srv.Client(), 20)
+	b.insp = proctest.Inspector(t, srv.Client())
 	return b
 }
 

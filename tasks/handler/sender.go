@@ -1,4 +1,4 @@
-package tasks
+package handler
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/smsq/smsq/smsmode"
+	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 )
 
 // Provider is the part of *smsmode.Client the send handlers use.
@@ -23,25 +25,21 @@ type Provider interface {
 
 // SenderConfig configures the handlers of sms:send, sms:voice and sms:batch.
 type SenderConfig struct {
-	Provider Provider
-	Ledger   *Ledger
-	Limiter  Limiter // nil: no rate limit
+	Provider Provider      // required
+	Ledger   *store.Ledger // required
+	Limiter  Limiter       // nil: no rate limit
 
-	Region   string         // SMSMODE_DEFAULT_REGION, for national numbers
-	Location *time.Location // SMSMODE_TIMEZONE, for date_envoi
+	Region   string         // SMSMODE_DEFAULT_REGION, for national numbers; required
+	Location *time.Location // SMSMODE_TIMEZONE, for date_envoi; required
 
 	// Defaults applied when a task names none (WEBHOOK_PUBLIC_URL).
 	NotificationURL string // notification_url of sends and batches
 	ReplyURL        string // notification_url_reponse of reply-allowed sends
 
-	// InternalErrorRetries bounds retries on code 31 (default 3).
-	InternalErrorRetries int
-	// MaxRateWait is how long a handler waits in place for the rate limit
-	// before handing the task back to the queue (default 2s).
-	MaxRateWait time.Duration
-	// ReconcileWindow is how many recent messages (smsList.do) are searched
-	// for a send whose outcome is unknown (default 1000).
-	ReconcileWindow int
+	// Tunables; zero means the value given in brackets.
+	InternalErrorRetries int           // retries on code 31 [3]
+	MaxRateWait          time.Duration // wait in place for the rate limit before going back to the queue [2s]
+	ReconcileWindow      int           // smsList.do rows per page when reconciling [1000]
 
 	// Observer, when set, is told of acceptances and rate-limit waits (metrics).
 	Observer Observer
@@ -51,7 +49,7 @@ type SenderConfig struct {
 
 // Observer is told what the send handlers do; the worker's metrics implement it.
 type Observer interface {
-	Accepted(a *Acceptance)
+	Accepted(a *store.Acceptance)
 	RateLimitWait()
 }
 
@@ -61,13 +59,17 @@ type Sender struct {
 	cfg SenderConfig
 }
 
-// NewSender returns the handlers for cfg.
-func NewSender(cfg SenderConfig) *Sender {
-	if cfg.Region == "" {
-		cfg.Region = "FR"
-	}
-	if cfg.Location == nil {
-		cfg.Location = time.UTC
+// NewSender returns the handlers for cfg, or an error naming what cfg lacks.
+func NewSender(cfg SenderConfig) (*Sender, error) {
+	switch {
+	case cfg.Provider == nil:
+		return nil, errors.New("handler: SenderConfig.Provider is nil")
+	case cfg.Ledger == nil:
+		return nil, errors.New("handler: SenderConfig.Ledger is nil")
+	case cfg.Region == "":
+		return nil, errors.New("handler: SenderConfig.Region is empty")
+	case cfg.Location == nil:
+		return nil, errors.New("handler: SenderConfig.Location is nil")
 	}
 	if cfg.InternalErrorRetries <= 0 {
 		cfg.InternalErrorRetries = 3
@@ -81,14 +83,14 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Sender{cfg: cfg}
+	return &Sender{cfg: cfg}, nil
 }
 
 // Register adds the three handlers to mux.
 func (s *Sender) Register(mux *asynq.ServeMux) {
-	mux.HandleFunc(TypeSend, s.ProcessSend)
-	mux.HandleFunc(TypeVoice, s.ProcessVoice)
-	mux.HandleFunc(TypeBatch, s.ProcessBatch)
+	mux.HandleFunc(tasks.TypeSend, s.ProcessSend)
+	mux.HandleFunc(tasks.TypeVoice, s.ProcessVoice)
+	mux.HandleFunc(tasks.TypeBatch, s.ProcessBatch)
 }
 
 // job is one provider call, whatever the task type.
@@ -105,15 +107,15 @@ type job struct {
 
 // ProcessSend handles sms:send.
 func (s *Sender) ProcessSend(ctx context.Context, t *asynq.Task) error {
-	var p SendPayload
+	var p tasks.SendPayload
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	ps, err := p.prepare(s.cfg.Region)
+	ps, err := p.Prepare(s.cfg.Region)
 	if err != nil {
-		return archive(fmt.Errorf("invalid payload: %w", err))
+		return Archive(fmt.Errorf("%w: %w", ErrInvalidPayload, err))
 	}
-	sms := ps.sms
+	sms := *ps.SMS
 	sms.RefClient = refOrID(p.Ref, ctx)
 	if sms.NotificationURL == "" {
 		sms.NotificationURL = s.cfg.NotificationURL
@@ -122,7 +124,7 @@ func (s *Sender) ProcessSend(ctx context.Context, t *asynq.Task) error {
 		sms.ReplyURL = s.cfg.ReplyURL
 	}
 	return s.deliver(ctx, t, job{
-		typ: TypeSend, sendAt: p.SendAt, segments: ps.segments, encoding: ps.message.Encoding.String(),
+		typ: tasks.TypeSend, sendAt: p.SendAt, segments: ps.Segments, encoding: ps.Encoding,
 		recipients: sms.Numbers, ref: sms.RefClient, text: sms.Message,
 		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
 			m := sms
@@ -134,16 +136,17 @@ func (s *Sender) ProcessSend(ctx context.Context, t *asynq.Task) error {
 
 // ProcessVoice handles sms:voice.
 func (s *Sender) ProcessVoice(ctx context.Context, t *asynq.Task) error {
-	var p VoicePayload
+	var p tasks.VoicePayload
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	v, err := p.prepare(s.cfg.Region)
+	pv, err := p.Prepare(s.cfg.Region)
 	if err != nil {
-		return archive(fmt.Errorf("invalid payload: %w", err))
+		return Archive(fmt.Errorf("%w: %w", ErrInvalidPayload, err))
 	}
+	v := pv.Voice
 	return s.deliver(ctx, t, job{
-		typ: TypeVoice, sendAt: p.SendAt, segments: 1, encoding: "voice",
+		typ: tasks.TypeVoice, sendAt: p.SendAt, segments: 1, encoding: "voice",
 		recipients: v.Numbers, text: v.Message,
 		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
 			m := *v
@@ -155,21 +158,21 @@ func (s *Sender) ProcessVoice(ctx context.Context, t *asynq.Task) error {
 
 // ProcessBatch handles sms:batch: one sendSMSBatch.do call per chunk.
 func (s *Sender) ProcessBatch(ctx context.Context, t *asynq.Task) error {
-	var p BatchPayload
+	var p tasks.BatchPayload
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	pb, err := p.prepare(s.cfg.Region)
+	pb, err := p.Prepare(s.cfg.Region)
 	if err != nil {
-		return archive(fmt.Errorf("invalid payload: %w", err))
+		return Archive(fmt.Errorf("%w: %w", ErrInvalidPayload, err))
 	}
-	b := pb.batch
+	b := *pb.Batch
 	b.RefClient = refOrID(p.Ref, ctx)
 	if b.NotificationURL == "" {
 		b.NotificationURL = s.cfg.NotificationURL
 	}
 	return s.deliver(ctx, t, job{
-		typ: TypeBatch, sendAt: p.SendAt, segments: pb.segments, encoding: "gsm",
+		typ: tasks.TypeBatch, sendAt: p.SendAt, segments: pb.Segments, encoding: pb.Encoding,
 		recipients: batchNumbers(b.Rows), ref: b.RefClient, text: b.Rows[0].Message,
 		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
 			m := b
@@ -189,7 +192,7 @@ func batchNumbers(rows []smsmode.BatchRow) []string {
 
 func decode(t *asynq.Task, v any) error {
 	if err := json.Unmarshal(t.Payload(), v); err != nil {
-		return archive(fmt.Errorf("invalid payload: not the JSON of %s: %w", t.Type(), err))
+		return Archive(fmt.Errorf("%w: not the JSON of %s: %w", ErrInvalidPayload, t.Type(), err))
 	}
 	return nil
 }
@@ -240,7 +243,7 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 		}
 		return err
 	}
-	dateEnvoi := scheduleFor(j.sendAt, s.cfg.Now())
+	dateEnvoi := tasks.ScheduleFor(j.sendAt, s.cfg.Now())
 	start := time.Now()
 	res, err := j.call(ctx, dateEnvoi)
 	info.add(slog.Duration("provider_latency", time.Since(start)))
@@ -254,7 +257,7 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 		}
 		return s.classify(ctx, err)
 	}
-	acc := &Acceptance{
+	acc := &store.Acceptance{
 		TaskID: id, Type: j.typ, SMSID: res.SMSID, Ref: j.ref, Recipients: j.recipients,
 		Segments: j.segments, Encoding: j.encoding, AcceptedAt: s.cfg.Now(),
 	}
@@ -306,7 +309,7 @@ func (s *Sender) wait(ctx context.Context) error {
 // record stores the acceptance, insisting: the provider has taken the money,
 // so a failure here must not turn into a second call. It uses a context of
 // its own so that a shutdown does not interrupt it.
-func (s *Sender) record(ctx context.Context, a *Acceptance) error {
+func (s *Sender) record(ctx context.Context, a *store.Acceptance) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	delay := 50 * time.Millisecond
@@ -329,8 +332,8 @@ func (s *Sender) record(ctx context.Context, a *Acceptance) error {
 // while: a task whose result cannot be written fails, and asynq (v0.26) may
 // then fail to record even that, leaving the task active until its lease is
 // recovered a minute or two later. The ledger makes the retry harmless either way.
-func (s *Sender) complete(t *asynq.Task, a *Acceptance) error {
-	b, err := json.Marshal(a.Result())
+func (s *Sender) complete(t *asynq.Task, a *store.Acceptance) error {
+	b, err := json.Marshal(tasks.Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi})
 	if err != nil {
 		return err
 	}
@@ -349,81 +352,32 @@ func (s *Sender) complete(t *asynq.Task, a *Acceptance) error {
 	}
 }
 
-// reconcile looks for a message an earlier, unanswered call may have made
-// (a crash or a timeout after the request left) among the provider's recent
-// sends. It returns nil when there is none, so sending is safe.
-//
-// smsList.do lists the most recent messages first: it is read page after
-// page (ReconcileWindow rows each) until a page reaches back before the
-// first unanswered call. Running out of pages before that point proves
-// nothing, so it is an error, never "not found".
-func (s *Sender) reconcile(ctx context.Context, id string, j job, since time.Time) (*Acceptance, error) {
-	// smsList dates have minute precision, in the provider's zone.
-	from := since.Add(-2 * time.Minute)
-	page := s.cfg.ReconcileWindow
-	for start := 0; start < maxReconcileRows; start += page {
-		rows, err := s.cfg.Provider.SMSList(ctx, smsmode.ListOptions{Start: start, Offset: page})
-		if err != nil {
-			return nil, err
-		}
-		reachedFrom := len(rows) < page // the account's whole history is listed
-		for _, r := range rows {
-			if !r.SentAt.IsZero() && r.SentAt.Before(from) {
-				reachedFrom = true
-				continue
-			}
-			if len(j.recipients) > 0 && r.Number != "" && r.Number != j.recipients[0] {
-				continue
-			}
-			if r.Text != j.text && !hasPrefix(r.Text, j.text) {
-				continue
-			}
-			claimed, err := s.cfg.Ledger.Claimed(ctx, r.SMSID, id)
-			if err != nil {
-				return nil, err
-			}
-			if claimed {
-				continue
-			}
-			return &Acceptance{
-				TaskID: id, Type: j.typ, SMSID: r.SMSID, Ref: j.ref, Recipients: j.recipients,
-				Segments: j.segments, Encoding: j.encoding, AcceptedAt: s.cfg.Now(), Reconciled: true,
-			}, nil
-		}
-		if reachedFrom {
-			return nil, nil
-		}
-	}
-	return nil, archive(fmt.Errorf("outcome of the call made at %s unknown: more than %d messages sent since, smsList.do cannot tell whether it was accepted; check sMsmode before re-running", since.Format(time.RFC3339), maxReconcileRows))
-}
-
-// maxReconcileRows bounds the smsList.do rows reconcile reads (the API's
-// own maximum offset is 10,000).
-const maxReconcileRows = 10_000
-
-func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
-
 // classify turns a provider error into retry or archive.
 func (s *Sender) classify(ctx context.Context, err error) error {
+	n, _ := asynq.GetRetryCount(ctx)
 	switch {
 	case ctx.Err() != nil:
 		return err // shutting down: asynq puts the task back
 	case smsmode.IsTemporary(err):
+		if n >= retryBudget(ctx) {
+			return Archive(fmt.Errorf("%w (retries exhausted: %d)", err, n))
+		}
 		return err
 	case smsmode.IsInternal(err):
-		if n, _ := asynq.GetRetryCount(ctx); n >= s.cfg.InternalErrorRetries {
-			return archive(fmt.Errorf("%w (after %d retries)", err, n))
+		if n >= min(s.cfg.InternalErrorRetries, retryBudget(ctx)) {
+			return Archive(fmt.Errorf("%w (after %d retries)", err, n))
 		}
 		return err
 	}
-	return archive(err)
+	return Archive(err)
 }
 
-// archivedError sends a task straight to the archive (asynq.SkipRetry) with
-// its cause as the error an operator reads in the web UI.
-type archivedError struct{ err error }
-
-func archive(err error) error { return &archivedError{err: err} }
-
-func (e *archivedError) Error() string   { return e.err.Error() + " (archived, not retried)" }
-func (e *archivedError) Unwrap() []error { return []error{e.err, asynq.SkipRetry} }
+// retryBudget is the MAX_RETRY of the running send task (see
+// tasks.SendRetries): past it, a failure archives the task.
+func retryBudget(ctx context.Context) int {
+	m, ok := asynq.GetMaxRetry(ctx)
+	if !ok {
+		return 0
+	}
+	return tasks.SendRetries(m)
+}

@@ -1,9 +1,8 @@
-package tasks_test
+package handler_test
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +13,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/event"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
 )
 
 const signingSecret = "whsec-Tq3zR8pLx2Vn"
@@ -57,9 +58,9 @@ func (ft *forwardTarget) received() []receivedEvent {
 	return append([]receivedEvent(nil), ft.got...)
 }
 
-func newForwarder(t *testing.T, target string, opts ...tasks.ForwarderOption) *tasks.Forwarder {
+func newForwarder(t *testing.T, target string, opts ...handler.ForwarderOption) *handler.Forwarder {
 	t.Helper()
-	f, err := tasks.NewForwarder(target, signingSecret, opts...)
+	f, err := handler.NewForwarder(target, signingSecret, opts...)
 	require.NoError(t, err)
 	return f
 }
@@ -67,7 +68,7 @@ func newForwarder(t *testing.T, target string, opts ...tasks.ForwarderOption) *t
 func TestForwardPostsSignedEvent(t *testing.T) {
 	ft := newForwardTarget(t)
 	now := time.Unix(1767225600, 0)
-	f := newForwarder(t, ft.URL+"/hooks/sms", tasks.WithForwardClock(func() time.Time { return now }))
+	f := newForwarder(t, ft.URL+"/hooks/sms", handler.WithForwardClock(func() time.Time { return now }))
 	p := report("33612345678", 11, 0)
 	require.NoError(t, f.Forward(context.Background(), tasks.TypeDelivery, "dlr:abc", p))
 
@@ -75,10 +76,10 @@ func TestForwardPostsSignedEvent(t *testing.T) {
 	require.Len(t, got, 1)
 	h := got[0].Header
 	require.Equal(t, "application/json", h.Get("Content-Type"))
-	require.Equal(t, "1767225600", h.Get(tasks.HeaderTimestamp))
-	require.Regexp(t, `^v1=[0-9a-f]{64}$`, h.Get(tasks.HeaderSignature))
-	require.NoError(t, tasks.VerifySignature(signingSecret, h.Get(tasks.HeaderTimestamp), h.Get(tasks.HeaderSignature), got[0].Body, time.Minute, now.Add(30*time.Second)))
-	require.Equal(t, tasks.Sign(signingSecret, "1767225600", got[0].Body), h.Get(tasks.HeaderSignature))
+	require.Equal(t, "1767225600", h.Get(event.HeaderTimestamp))
+	require.Regexp(t, `^v1=[0-9a-f]{64}$`, h.Get(event.HeaderSignature))
+	require.NoError(t, event.Verify(signingSecret, h.Get(event.HeaderTimestamp), h.Get(event.HeaderSignature), got[0].Body, time.Minute, now.Add(30*time.Second)))
+	require.Equal(t, event.Sign(signingSecret, "1767225600", got[0].Body), h.Get(event.HeaderSignature))
 
 	var ev struct {
 		Type string                `json:"type"`
@@ -93,17 +94,10 @@ func TestForwardPostsSignedEvent(t *testing.T) {
 	require.True(t, strings.HasPrefix(string(got[0].Body), `{"type":"sms:delivery","id":"dlr:abc","data":{"sms_id":"S1",`), string(got[0].Body))
 }
 
-// The scheme documented on Forwarder, checked against an independent HMAC
-// (openssl dgst -sha256 -hmac whsec-example).
-func TestForwardSignKnownVector(t *testing.T) {
-	body := []byte(`{"type":"sms:delivery","id":"dlr:0","data":{}}`)
-	require.Equal(t, "v1=d45bde35a4f2f8aa6996388f07be59d352c918d97a5a11d7734d562665e28c5d", tasks.Sign("whsec-example", "1767225600", body))
-}
-
 func TestForwardNon2xxAndNetworkErrorsHideSecrets(t *testing.T) {
 	ft := newForwardTarget(t, http.StatusInternalServerError, http.StatusBadRequest, http.StatusMovedPermanently)
 	target := strings.Replace(ft.URL, "http://", "http://user:pa55word@", 1) + "/in?token=tok3n"
-	f := newForwarder(t, target, tasks.WithForwardClient(&http.Client{
+	f := newForwarder(t, target, handler.WithForwardClient(&http.Client{
 		Timeout:       time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}))
@@ -148,52 +142,10 @@ func TestForwardTimeout(t *testing.T) {
 
 func TestNewForwarderValidates(t *testing.T) {
 	for _, u := range []string{"", "ftp://example.com/x", "/relative", "http://", "://bad"} {
-		_, err := tasks.NewForwarder(u, signingSecret)
+		_, err := handler.NewForwarder(u, signingSecret)
 		require.Error(t, err, u)
 		require.NotContains(t, err.Error(), signingSecret)
 	}
-	_, err := tasks.NewForwarder("https://example.com/hook", "")
+	_, err := handler.NewForwarder("https://example.com/hook", "")
 	require.Error(t, err)
-}
-
-func TestForwardVerifySignature(t *testing.T) {
-	now := time.Unix(1767225600, 0)
-	body := []byte(`{"type":"sms:reply","id":"mo:1","data":{"from":"33601020304"}}`)
-	ts := "1767225600"
-	good := tasks.Sign(signingSecret, ts, body)
-	other := tasks.Sign("another-secret", ts, body)
-
-	cases := []struct {
-		name      string
-		secret    string
-		ts, sig   string
-		body      []byte
-		tolerance time.Duration
-		now       time.Time
-		want      error
-	}{
-		{"valid", signingSecret, ts, good, body, time.Minute, now, nil},
-		{"valid within tolerance", signingSecret, ts, good, body, time.Minute, now.Add(59 * time.Second), nil},
-		{"upper-case hex", signingSecret, ts, "v1=" + strings.ToUpper(strings.TrimPrefix(good, "v1=")), body, time.Minute, now, nil},
-		{"rotation: one of several", signingSecret, ts, other + ", " + good, body, time.Minute, now, nil},
-		{"default tolerance 5m", signingSecret, ts, good, body, 0, now.Add(4 * time.Minute), nil},
-		{"wrong secret", "nope", ts, good, body, time.Minute, now, tasks.ErrSignatureMismatch},
-		{"tampered body", signingSecret, ts, good, append([]byte(nil), append(body, ' ')...), time.Minute, now, tasks.ErrSignatureMismatch},
-		{"timestamp replaced", signingSecret, "1767225601", good, body, time.Minute, now, tasks.ErrSignatureMismatch},
-		{"too old", signingSecret, ts, good, body, time.Minute, now.Add(2 * time.Minute), tasks.ErrSignatureExpired},
-		{"from the future", signingSecret, ts, good, body, time.Minute, now.Add(-2 * time.Minute), tasks.ErrSignatureExpired},
-		{"timestamp not a number", signingSecret, "yesterday", good, body, time.Minute, now, tasks.ErrSignatureMalformed},
-		{"no timestamp", signingSecret, "", good, body, time.Minute, now, tasks.ErrSignatureMalformed},
-		{"no v1 entry", signingSecret, ts, "v0=abc", body, time.Minute, now, tasks.ErrSignatureMalformed},
-		{"empty signature", signingSecret, ts, "", body, time.Minute, now, tasks.ErrSignatureMalformed},
-		{"truncated", signingSecret, ts, good[:20], body, time.Minute, now, tasks.ErrSignatureMismatch},
-	}
-	for _, c := range cases {
-		err := tasks.VerifySignature(c.secret, c.ts, c.sig, c.body, c.tolerance, c.now)
-		if c.want == nil {
-			require.NoError(t, err, c.name)
-			continue
-		}
-		require.True(t, errors.Is(err, c.want), "%s: got %v", c.name, err)
-	}
 }

@@ -1,4 +1,4 @@
-package tasks
+package store
 
 import (
 	"context"
@@ -26,11 +26,6 @@ type Acceptance struct {
 	Reconciled bool      `json:"reconciled,omitempty"` // found in smsList after an ambiguous attempt
 }
 
-// Result returns the task result DESIGN.md specifies.
-func (a *Acceptance) Result() Result {
-	return Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi}
-}
-
 // Ledger is the acceptance ledger: which task IDs the provider has already
 // accepted (and with which smsID), and which tasks had a provider call in
 // flight whose outcome is unknown. It lives in the same Redis as the queue.
@@ -44,12 +39,16 @@ type Ledger struct {
 // with the same ID still finds them.
 const DefaultLedgerTTL = 45 * 24 * time.Hour
 
-// NewLedger returns a ledger stored in rdb; ttl ≤ 0 means DefaultLedgerTTL.
-func NewLedger(rdb redis.UniversalClient, ttl time.Duration) *Ledger {
-	if ttl <= 0 {
-		ttl = DefaultLedgerTTL
+// NewLedger returns a ledger stored in rdb, keeping entries for ttl
+// (DefaultLedgerTTL unless a test needs another).
+func NewLedger(rdb redis.UniversalClient, ttl time.Duration) (*Ledger, error) {
+	if rdb == nil {
+		return nil, errors.New("store: NewLedger needs a Redis client")
 	}
-	return &Ledger{rdb: rdb, ttl: ttl}
+	if ttl <= 0 {
+		return nil, errors.New("store: NewLedger needs a positive TTL")
+	}
+	return &Ledger{rdb: rdb, ttl: ttl}, nil
 }
 
 // Keys share the hash tag {taskID} so the begin script touches one slot.

@@ -1,17 +1,18 @@
-package tasks_test
+package handler_test
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
 )
 
 func TestSendAccentedEndToEnd(t *testing.T) {
@@ -109,7 +110,7 @@ func TestPermanentCodesAreArchivedAtOnce(t *testing.T) {
 func TestInternalErrorIsRetriedAFewTimes(t *testing.T) {
 	b := setup(t)
 	b.fake.FailNext("sendSMS.do", smsmode.CodeInternalError, 100)
-	b.startWorker(t, func(c *tasks.SenderConfig) { c.InternalErrorRetries = 2 })
+	b.startWorker(t, func(c *handler.SenderConfig) { c.InternalErrorRetries = 2 })
 	_, err := b.enqueuer.Send(context.Background(), tasks.SendPayload{To: []string{"0612345678"}, Message: "hello"}, tasks.WithTaskID("t31"))
 	require.NoError(t, err)
 
@@ -172,7 +173,7 @@ func TestScheduledSendDateEnvoi(t *testing.T) {
 		{"seconds round up", time.Date(2026, 2, 1, 9, 0, 30, 0, paris), "01022026-09:01"},
 	}
 	b := setup(t)
-	b.startWorker(t, func(c *tasks.SenderConfig) { c.Now = func() time.Time { return now } })
+	b.startWorker(t, func(c *handler.SenderConfig) { c.Now = func() time.Time { return now } })
 	for i, tc := range cases {
 		id := fmt.Sprintf("sched-%d", i)
 		_, err := b.enqueuer.Send(context.Background(), tasks.SendPayload{To: []string{"0612345678"}, Message: tc.name, SendAt: tc.sendAt}, tasks.WithTaskID(id))
@@ -310,7 +311,7 @@ func TestRateLimitIsSharedAndNotAFailure(t *testing.T) {
 	b := setup(t)
 	// Two workers share one budget of 20 requests per second.
 	for range 2 {
-		b.startWorker(t, func(c *tasks.SenderConfig) { c.Limiter = tasks.NewRedisLimiter(b.rdb, 20) })
+		b.startWorker(t, func(c *handler.SenderConfig) { c.Limiter = handler.NewRedisLimiter(b.rdb, 20) })
 	}
 	const n = 60
 	for i := range n {
@@ -342,52 +343,11 @@ func TestInvalidPayloadInQueueIsArchivedWithReason(t *testing.T) {
 	b := setup(t)
 	b.startWorker(t)
 	// A producer that bypassed validation (or an operator's edit).
-	_, err := enqueueRaw(t, b, tasksNewRaw(`{"to":["12"],"message":"x"}`), "raw")
+	_, err := b.enqueueRaw(t, asynq.NewTask(tasks.TypeSend, []byte(`{"to":["12"],"message":"x"}`)), "raw")
 	require.NoError(t, err)
 	st := b.waitState(t, "raw", "archived")
 	require.Contains(t, st.LastError, "invalid to")
 	require.Empty(t, b.fake.Messages())
-}
-
-func TestValidationNamesTheField(t *testing.T) {
-	long := strings.Repeat("a", 161*5)
-	cases := []struct {
-		name  string
-		p     tasks.SendPayload
-		field string
-	}{
-		{"no recipient", tasks.SendPayload{Message: "x"}, "to"},
-		{"both", tasks.SendPayload{To: []string{"0612345678"}, Group: "g", Message: "x"}, "to"},
-		{"bad number", tasks.SendPayload{To: []string{"0612345678", "06 12"}, Message: "x"}, "to"},
-		{"empty message", tasks.SendPayload{To: []string{"0612345678"}, Message: "  "}, "message"},
-		{"too long", tasks.SendPayload{To: []string{"0612345678"}, Message: long}, "message"},
-		{"sender too long", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Sender: "ABCDEFGHIJKL"}, "sender"},
-		{"reply with sender", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Sender: "SHOP", Reply: true}, "sender"},
-		{"reply unicode", tasks.SendPayload{To: []string{"0612345678"}, Message: "☺", Reply: true}, "message"},
-		{"encoding", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Encoding: "utf16"}, "encoding"},
-		{"stop", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Stop: 3}, "stop"},
-		{"ref", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Ref: strings.Repeat("r", 41)}, "ref"},
-		{"gsm forced", tasks.SendPayload{To: []string{"0612345678"}, Message: "☺", Encoding: "gsm"}, "message"},
-		{"max segments", tasks.SendPayload{To: []string{"0612345678"}, Message: strings.Repeat("a", 161), MaxSegments: 1}, "message"},
-		// Outside unicode sends every parameter travels as ISO-8859-15.
-		{"ref outside latin-9", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Ref: "commande ☺"}, "ref"},
-		{"group outside latin-9", tasks.SendPayload{Group: "clients ☺", Message: "x"}, "group"},
-		{"reply_url outside latin-9", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", Reply: true, ReplyURL: "https://x.example/☺"}, "reply_url"},
-		{"notification_url outside latin-9", tasks.SendPayload{To: []string{"0612345678"}, Message: "x", NotificationURL: "https://x.example/☺"}, "notification_url"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.p.Validate("FR")
-			var ve *tasks.ValidationError
-			require.ErrorAs(t, err, &ve)
-			require.Equal(t, tc.field, ve.Field, err.Error())
-		})
-	}
-	// A unicode send travels as UTF-8: the same ref is fine there.
-	require.NoError(t, (&tasks.SendPayload{To: []string{"0612345678"}, Message: "☺", Ref: "commande ☺"}).Validate("FR"))
-	// The refusal says how many segments the message needs.
-	err := (&tasks.SendPayload{To: []string{"0612345678"}, Message: strings.Repeat("a", 307), MaxSegments: 2}).Validate("FR")
-	require.ErrorContains(t, err, "3 segments")
 }
 
 // An unanswered send is found even when more than one smsList.do page of
@@ -410,7 +370,7 @@ func TestReconcileReadsBeyondOnePage(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	b.startWorker(t, func(c *tasks.SenderConfig) { c.ReconcileWindow = 50 })
+	b.startWorker(t, func(c *handler.SenderConfig) { c.ReconcileWindow = 50 })
 	_, err = b.enqueuer.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "needle"}, tasks.WithTaskID("needle"))
 	require.NoError(t, err)
 	st := b.waitState(t, "needle", "completed")

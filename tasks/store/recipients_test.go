@@ -1,4 +1,4 @@
-package tasks_test
+package store_test
 
 import (
 	"context"
@@ -8,57 +8,60 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode"
-	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 )
 
-// eventsBundle is what the events tests need: a private Redis and a
-// RecipientStore in it.
-type eventsBundle struct {
+// bundle is what the store tests need: a private Redis with a ledger and a
+// recipient store in it.
+type bundle struct {
 	redis  *redistest.Server
 	rdb    *redis.Client
-	store  *tasks.RecipientStore
-	ledger *tasks.Ledger
-	client *asynq.Client
-	insp   *asynq.Inspector
+	store  *store.RecipientStore
+	ledger *store.Ledger
 }
 
-func setupEvents(t *testing.T) *eventsBundle {
+func setup(t *testing.T) *bundle {
 	t.Helper()
+	t.Parallel()
 	srv := redistest.Start(t)
-	b := &eventsBundle{redis: srv, rdb: srv.Client()}
-	b.store = tasks.NewRecipientStore(b.rdb, time.Hour)
-	b.ledger = tasks.NewLedger(b.rdb, 0)
-	b.client = asynq.NewClient(srv.ConnOpt())
-	t.Cleanup(func() { b.client.Close() })
-	b.insp = asynq.NewInspector(srv.ConnOpt())
-	t.Cleanup(func() { b.insp.Close() })
+	b := &bundle{redis: srv, rdb: srv.Client()}
+	var err error
+	b.store, err = store.NewRecipientStore(b.rdb, time.Hour)
+	require.NoError(t, err)
+	b.ledger, err = store.NewLedger(b.rdb, store.DefaultLedgerTTL)
+	require.NoError(t, err)
 	return b
 }
 
 var t0 = time.Date(2026, 7, 14, 10, 30, 0, 0, smsmode.DefaultLocation())
 
-// report is a delivery report of task "send-1" / smsID "S1" at t0+sec.
-func report(to string, status smsmode.Status, sec int) tasks.DeliveryPayload {
-	return tasks.DeliveryPayload{
-		SMSID: "S1", To: to, Status: int(status), StatusText: status.String(), Final: status.Final(),
-		ReceivedAt: t0.Add(time.Duration(sec) * time.Second), TaskID: "send-1", MCCMNC: "20801", Cost: "1",
-	}
+// dlr is a delivery report for a task.
+type dlr struct {
+	taskID string
+	state  store.RecipientState
 }
 
-func (b *eventsBundle) record(t *testing.T, p tasks.DeliveryPayload) bool {
+// report is a delivery report of task "send-1" / smsID "S1" at t0+sec.
+func report(to string, status smsmode.Status, sec int) dlr {
+	return dlr{taskID: "send-1", state: store.RecipientState{
+		Number: to, SMSID: "S1", Status: int(status), StatusText: status.String(), Final: status.Final(),
+		ReceivedAt: t0.Add(time.Duration(sec) * time.Second), MCCMNC: "20801", Cost: "1",
+	}}
+}
+
+func (b *bundle) record(t *testing.T, r dlr) bool {
 	t.Helper()
-	applied, err := b.store.Record(context.Background(), p)
+	applied, err := b.store.Record(context.Background(), r.taskID, r.state)
 	require.NoError(t, err)
 	return applied
 }
 
-func (b *eventsBundle) statusOf(t *testing.T, taskID, number string, smsIDs ...string) tasks.RecipientState {
+func (b *bundle) statusOf(t *testing.T, taskID, number string, smsIDs ...string) store.RecipientState {
 	t.Helper()
 	rs, err := b.store.Recipients(context.Background(), taskID, smsIDs...)
 	require.NoError(t, err)
@@ -68,11 +71,11 @@ func (b *eventsBundle) statusOf(t *testing.T, taskID, number string, smsIDs ...s
 		}
 	}
 	t.Fatalf("no state for %s in %+v", number, rs)
-	return tasks.RecipientState{}
+	return store.RecipientState{}
 }
 
 func TestRecipientStoreKeepsLatestAndFinal(t *testing.T) {
-	b := setupEvents(t)
+	b := setup(t)
 	const n = "33612345678"
 	require.True(t, b.record(t, report(n, smsmode.StatusSent, 0)))
 	require.True(t, b.record(t, report(n, smsmode.StatusDeliveredToOperator, 5)))
@@ -83,7 +86,7 @@ func TestRecipientStoreKeepsLatestAndFinal(t *testing.T) {
 	require.False(t, b.record(t, report(n, smsmode.StatusTemporaryAbsence, 20)), "non-final after final, even newer")
 	require.False(t, b.record(t, report(n, smsmode.StatusDelivered, 9)), "older final")
 	got := b.statusOf(t, "send-1", n)
-	require.Equal(t, tasks.RecipientState{
+	require.Equal(t, store.RecipientState{
 		Number: n, SMSID: "S1", Status: 11, StatusText: "received", Final: true,
 		ReceivedAt: got.ReceivedAt, MCCMNC: "20801", Cost: "1",
 	}, got)
@@ -97,14 +100,14 @@ func TestRecipientStoreKeepsLatestAndFinal(t *testing.T) {
 // A final status replaces a non-final one even when its date is earlier
 // (the provider's second-granularity clocks disagree): it tells more.
 func TestRecipientStoreFinalBeatsNewerNonFinal(t *testing.T) {
-	b := setupEvents(t)
+	b := setup(t)
 	require.True(t, b.record(t, report("33600000001", smsmode.StatusDeliveredToOperator, 10)))
 	require.True(t, b.record(t, report("33600000001", smsmode.StatusReceived, 9)))
 	require.Equal(t, 11, b.statusOf(t, "send-1", "33600000001").Status)
 }
 
 func TestRecipientStoreSameReportTwiceIsHarmless(t *testing.T) {
-	b := setupEvents(t)
+	b := setup(t)
 	p := report("33612345678", smsmode.StatusReceived, 0)
 	require.True(t, b.record(t, p))
 	require.True(t, b.record(t, p))
@@ -115,7 +118,7 @@ func TestRecipientStoreSameReportTwiceIsHarmless(t *testing.T) {
 }
 
 func TestRecipientStoreSortedByNumberAndTTL(t *testing.T) {
-	b := setupEvents(t)
+	b := setup(t)
 	for _, n := range []string{"33699999999", "33600000001", "447700900123"} {
 		b.record(t, report(n, smsmode.StatusSent, 0))
 	}
@@ -138,12 +141,12 @@ func TestRecipientStoreSortedByNumberAndTTL(t *testing.T) {
 // Reports that came before the task was known are kept per smsID and
 // merged in when the caller names the task's smsIDs.
 func TestRecipientStoreBySMSIDAndMerge(t *testing.T) {
-	b := setupEvents(t)
+	b := setup(t)
 	early := report("33612345678", smsmode.StatusReceived, 3)
-	early.TaskID = ""
+	early.taskID = ""
 	require.True(t, b.record(t, early))
 	other := report("33612345679", smsmode.StatusSent, 0)
-	other.TaskID = ""
+	other.taskID = ""
 	require.True(t, b.record(t, other))
 	require.True(t, b.record(t, report("33612345678", smsmode.StatusDeliveredToOperator, 5)))
 	require.True(t, b.record(t, report("33612345679", smsmode.StatusDelivered, 6)))
@@ -160,18 +163,18 @@ func TestRecipientStoreBySMSIDAndMerge(t *testing.T) {
 }
 
 func TestRecipientStoreRejectsReportWithoutRecipient(t *testing.T) {
-	b := setupEvents(t)
-	_, err := b.store.Record(context.Background(), tasks.DeliveryPayload{SMSID: "S1"})
+	b := setup(t)
+	_, err := b.store.Record(context.Background(), "send-1", store.RecipientState{SMSID: "S1"})
 	require.Error(t, err)
-	_, err = b.store.Record(context.Background(), tasks.DeliveryPayload{To: "33612345678"})
+	_, err = b.store.Record(context.Background(), "", store.RecipientState{Number: "33612345678"})
 	require.Error(t, err)
 }
 
 // Many workers recording the same reports in random orders converge on the
 // same state: the comparison and the write are atomic.
 func TestRecipientStoreConcurrentOutOfOrder(t *testing.T) {
-	b := setupEvents(t)
-	seq := []tasks.DeliveryPayload{}
+	b := setup(t)
+	seq := []dlr{}
 	for i, st := range []smsmode.Status{smsmode.StatusSent, smsmode.StatusTemporaryAbsence, smsmode.StatusDeliveredToOperator, smsmode.StatusReceived} {
 		for n := range 20 {
 			seq = append(seq, report(fmt.Sprintf("336000000%02d", n), st, i*10))
@@ -187,7 +190,7 @@ func TestRecipientStoreConcurrentOutOfOrder(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(w), 1))
 			order := r.Perm(len(seq))
 			for _, i := range order {
-				if _, err := b.store.Record(context.Background(), seq[i]); err != nil {
+				if _, err := b.store.Record(context.Background(), seq[i].taskID, seq[i].state); err != nil {
 					t.Error(err)
 					return
 				}
@@ -205,10 +208,11 @@ func TestRecipientStoreConcurrentOutOfOrder(t *testing.T) {
 }
 
 func TestRecipientStoreRedisDown(t *testing.T) {
-	b := setupEvents(t)
+	b := setup(t)
 	b.redis.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, err := b.store.Record(ctx, report("33612345678", smsmode.StatusReceived, 0))
+	r := report("33612345678", smsmode.StatusReceived, 0)
+	_, err := b.store.Record(ctx, r.taskID, r.state)
 	require.Error(t, err)
 }

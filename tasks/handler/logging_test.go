@@ -1,4 +1,4 @@
-package tasks_test
+package handler_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
 )
 
 func TestLoggingOneLinePerRun(t *testing.T) {
@@ -24,10 +25,10 @@ func TestLoggingOneLinePerRun(t *testing.T) {
 		{nil, "INFO", "task done"},
 		{&smsmode.Error{Endpoint: "sendSMS.do", Code: 50, Description: "Temporairement inaccessible"}, "WARN", "task will retry"},
 		{errors.Join(errors.New("code 33"), asynq.SkipRetry), "ERROR", "task archived"},
-		{&tasks.RateLimitedError{}, "INFO", "task rate limited"},
+		{&handler.RateLimitedError{}, "INFO", "task rate limited"},
 	} {
 		var buf bytes.Buffer
-		h := tasks.Logging(slog.New(slog.NewJSONHandler(&buf, nil)))(asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return tc.err }))
+		h := handler.Logging(slog.New(slog.NewJSONHandler(&buf, nil)))(asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return tc.err }))
 		err := h.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeSend, []byte(`{"message":"Votre code secret : 4821"}`)))
 		require.Equal(t, tc.err, err)
 

@@ -1,9 +1,10 @@
-package tasks
+package store
 
 import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -50,22 +51,20 @@ type RecipientStore struct {
 	ttl time.Duration
 }
 
-// NewRecipientStore returns a store in rdb; ttl ≤ 0 means DefaultRecipientTTL.
-func NewRecipientStore(rdb redis.UniversalClient, ttl time.Duration) *RecipientStore {
-	if ttl <= 0 {
-		ttl = DefaultRecipientTTL
+// NewRecipientStore returns a store in rdb, keeping statuses for ttl after
+// their last report (DefaultRecipientTTL unless a test needs another).
+func NewRecipientStore(rdb redis.UniversalClient, ttl time.Duration) (*RecipientStore, error) {
+	if rdb == nil {
+		return nil, errors.New("store: NewRecipientStore needs a Redis client")
 	}
-	return &RecipientStore{rdb: rdb, ttl: ttl}
+	if ttl <= 0 {
+		return nil, errors.New("store: NewRecipientStore needs a positive TTL")
+	}
+	return &RecipientStore{rdb: rdb, ttl: ttl}, nil
 }
 
 func recipientsKey(taskID string) string   { return "smsq:{" + taskID + "}:recipients" }
 func recipientsSMSKey(smsID string) string { return "smsq:{sms:" + smsID + "}:recipients" }
-func recipientsKeyOf(p *DeliveryPayload) string {
-	if p.TaskID != "" {
-		return recipientsKey(p.TaskID)
-	}
-	return recipientsSMSKey(p.SMSID)
-}
 
 // A stored value is "<received_at unix ms>:<final 0|1>:<JSON of RecipientState>",
 // so the script compares without decoding JSON.
@@ -116,36 +115,30 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
 `)
 
-// Record stores the report's status for its recipient unless the stored
-// state wins (see RecipientStore). applied reports whether it was written;
-// recording the same report twice is harmless (applied both times, same
-// state).
-func (s *RecipientStore) Record(ctx context.Context, p DeliveryPayload) (applied bool, err error) {
-	if p.To == "" || (p.TaskID == "" && p.SMSID == "") {
+// Record stores st for its recipient of send task taskID (or, when the
+// task is unknown, of st.SMSID) unless the stored state wins (see
+// RecipientStore). applied reports whether it was written; recording the
+// same report twice is harmless (applied both times, same state).
+func (s *RecipientStore) Record(ctx context.Context, taskID string, st RecipientState) (applied bool, err error) {
+	if st.Number == "" || (taskID == "" && st.SMSID == "") {
 		return false, fmt.Errorf("recipients: report without recipient or IDs")
 	}
-	st := RecipientState{
-		Number:     p.To,
-		SMSID:      p.SMSID,
-		Status:     p.Status,
-		StatusText: p.StatusText,
-		Final:      p.Final,
-		ReceivedAt: p.ReceivedAt,
-		MCCMNC:     p.MCCMNC,
-		Cost:       p.Cost,
+	key := recipientsKey(taskID)
+	if taskID == "" {
+		key = recipientsSMSKey(st.SMSID)
 	}
 	v, err := encodeState(&st)
 	if err != nil {
 		return false, err
 	}
 	final := "0"
-	if p.Final {
+	if st.Final {
 		final = "1"
 	}
-	n, err := recordScript.Run(ctx, s.rdb, []string{recipientsKeyOf(&p)},
-		p.To, v, p.ReceivedAt.UnixMilli(), final, s.ttl.Milliseconds()).Int()
+	n, err := recordScript.Run(ctx, s.rdb, []string{key},
+		st.Number, v, st.ReceivedAt.UnixMilli(), final, s.ttl.Milliseconds()).Int()
 	if err != nil {
-		return false, fmt.Errorf("recipients: record %s: %w", p.To, err)
+		return false, fmt.Errorf("recipients: record %s: %w", st.Number, err)
 	}
 	return n == 1, nil
 }

@@ -1,11 +1,8 @@
-package tasks
+package handler
 
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,36 +10,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
-)
 
-// Headers of a forwarded event.
-const (
-	HeaderTimestamp = "Smsq-Timestamp" // unix seconds, decimal
-	HeaderSignature = "Smsq-Signature" // "v1=" + hex HMAC-SHA256
+	"github.com/smsq/smsq/event"
 )
 
 // DefaultForwardTimeout bounds one forwarding request.
 const DefaultForwardTimeout = 10 * time.Second
-
-// DefaultSignatureTolerance is the clock skew and delay VerifySignature
-// callers should usually accept.
-const DefaultSignatureTolerance = 5 * time.Minute
-
-// Event is the JSON body of a forwarded event:
-//
-//	{"type":"sms:delivery","id":"dlr:…","data":{…DeliveryPayload…}}
-//	{"type":"sms:reply","id":"mo:…","data":{…ReplyPayload…}}
-//
-// id is the event task's ID: the same for every delivery attempt of the
-// same event (retries, a duplicate callback), so receivers deduplicate on
-// it.
-type Event struct {
-	Type string          `json:"type"`
-	ID   string          `json:"id"`
-	Data json.RawMessage `json:"data"`
-}
 
 // Forwarder POSTs events to the application (EVENTS_FORWARD_URL), signed
 // with EVENTS_SIGNING_SECRET.
@@ -64,15 +38,17 @@ type Event struct {
 // JSON decoding), compares in constant time, and rejects timestamps too far
 // from its clock (5 minutes is usual) to stop replays. Smsq-Signature may in
 // future carry several comma-separated "v1=…" entries (secret rotation):
-// accept the request when any matches. Go receivers call VerifySignature.
+// accept the request when any matches. Go receivers call event.Verify
+// (package event imports only the standard library).
 //
-// A non-2xx answer or a network error is returned as an error, so the event
-// task is retried with back-off and archived when its retries run out. The
+// A non-2xx answer (a redirect included: the signed body is never re-posted
+// elsewhere) or a network error is returned as an error, so the event task
+// is retried with back-off and archived when its retries run out. The
 // secret appears in no error; the URL is reduced to scheme, host and path.
 type Forwarder struct {
 	url     string
 	safeURL string
-	secret  []byte
+	secret  string
 	client  *http.Client
 	now     func() time.Time
 	observe func(typ string, err error)
@@ -81,8 +57,8 @@ type Forwarder struct {
 // ForwarderOption configures a Forwarder.
 type ForwarderOption func(*Forwarder)
 
-// WithForwardClient replaces the HTTP client (default: its own transport
-// and a DefaultForwardTimeout timeout).
+// WithForwardClient replaces the HTTP client (default: its own transport,
+// a DefaultForwardTimeout timeout, and no redirect followed).
 func WithForwardClient(c *http.Client) ForwarderOption { return func(f *Forwarder) { f.client = c } }
 
 // WithForwardObserver is told the outcome of every forward (metrics).
@@ -108,7 +84,7 @@ func NewForwarder(target, secret string, opts ...ForwarderOption) (*Forwarder, e
 	f := &Forwarder{
 		url:     target,
 		safeURL: u.Scheme + "://" + u.Host + u.Path,
-		secret:  []byte(secret),
+		secret:  secret,
 		now:     time.Now,
 	}
 	for _, o := range opts {
@@ -117,7 +93,7 @@ func NewForwarder(target, secret string, opts ...ForwarderOption) (*Forwarder, e
 	if f.client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 16
-		f.client = &http.Client{Timeout: DefaultForwardTimeout, Transport: tr}
+		f.client = &http.Client{Timeout: DefaultForwardTimeout, Transport: tr, CheckRedirect: noRedirect}
 	}
 	return f, nil
 }
@@ -139,7 +115,7 @@ func (f *Forwarder) forward(ctx context.Context, typ, id string, data any) error
 	if err != nil {
 		return fmt.Errorf("forward %s %s: encode: %w", typ, id, err)
 	}
-	body, err := json.Marshal(Event{Type: typ, ID: id, Data: raw})
+	body, err := json.Marshal(event.Envelope{Type: typ, ID: id, Data: raw})
 	if err != nil {
 		return fmt.Errorf("forward %s %s: encode: %w", typ, id, err)
 	}
@@ -150,8 +126,8 @@ func (f *Forwarder) forward(ctx context.Context, typ, id string, data any) error
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "smsq-forwarder/1")
-	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, "v1="+sign(f.secret, ts, body))
+	req.Header.Set(event.HeaderTimestamp, ts)
+	req.Header.Set(event.HeaderSignature, event.Sign(f.secret, ts, body))
 	resp, err := f.client.Do(req)
 	if err != nil {
 		// *url.Error repeats the full URL, which may carry credentials.
@@ -169,62 +145,6 @@ func (f *Forwarder) forward(ctx context.Context, typ, id string, data any) error
 	return nil
 }
 
-// Sign returns the Smsq-Signature value of body signed at timestamp (unix
-// seconds, as sent in Smsq-Timestamp): "v1=" + hex(HMAC-SHA256(secret,
-// timestamp + "." + body)).
-func Sign(secret, timestamp string, body []byte) string {
-	return "v1=" + sign([]byte(secret), timestamp, body)
-}
-
-func sign(secret []byte, ts string, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// Errors of VerifySignature.
-var (
-	ErrSignatureMismatch  = errors.New("smsq signature: no v1 signature matches")
-	ErrSignatureExpired   = errors.New("smsq signature: timestamp outside the tolerance")
-	ErrSignatureMalformed = errors.New("smsq signature: malformed header")
-)
-
-// VerifySignature checks a forwarded event: timestamp and signature are the
-// Smsq-Timestamp and Smsq-Signature headers, body the raw request body.
-// It returns nil when a v1 entry of signature matches and timestamp is
-// within tolerance of now (tolerance ≤ 0: DefaultSignatureTolerance), and
-// otherwise ErrSignatureMalformed, ErrSignatureExpired or
-// ErrSignatureMismatch. The comparison takes constant time.
-//
-//	err := tasks.VerifySignature(secret, r.Header.Get(tasks.HeaderTimestamp),
-//		r.Header.Get(tasks.HeaderSignature), body, 5*time.Minute, time.Now())
-func VerifySignature(secret, timestamp, signature string, body []byte, tolerance time.Duration, now time.Time) error {
-	if tolerance <= 0 {
-		tolerance = DefaultSignatureTolerance
-	}
-	sec, err := strconv.ParseInt(strings.TrimSpace(timestamp), 10, 64)
-	if err != nil || sec <= 0 {
-		return ErrSignatureMalformed
-	}
-	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return ErrSignatureExpired
-	}
-	want := []byte(sign([]byte(secret), strings.TrimSpace(timestamp), body))
-	found := false
-	for entry := range strings.SplitSeq(signature, ",") {
-		v, ok := strings.CutPrefix(strings.TrimSpace(entry), "v1=")
-		if !ok {
-			continue
-		}
-		found = true
-		if hmac.Equal([]byte(strings.ToLower(v)), want) {
-			return nil
-		}
-	}
-	if !found {
-		return ErrSignatureMalformed
-	}
-	return ErrSignatureMismatch
-}
+// noRedirect answers a redirect as the final response: a signed event goes
+// to EVENTS_FORWARD_URL and nowhere else.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

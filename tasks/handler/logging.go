@@ -1,8 +1,7 @@
-package tasks
+package handler
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -49,7 +48,6 @@ func Logging(logger *slog.Logger) asynq.MiddlewareFunc {
 			id, _ := asynq.GetTaskID(ctx)
 			queue, _ := asynq.GetQueueName(ctx)
 			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, hasMax := asynq.GetMaxRetry(ctx)
 			attrs := []slog.Attr{
 				slog.String("task_id", id),
 				slog.String("type", t.Type()),
@@ -65,14 +63,12 @@ func Logging(logger *slog.Logger) asynq.MiddlewareFunc {
 			l.mu.Unlock()
 
 			level, msg := slog.LevelInfo, "task done"
-			var rl *RateLimitedError
-			switch {
-			case err == nil:
-			case errors.As(err, &rl):
+			switch Classify(ctx, err) {
+			case RateLimited:
 				msg = "task rate limited"
-			case errors.Is(err, asynq.SkipRetry) || (hasMax && retried >= maxRetry):
+			case Archived:
 				level, msg = slog.LevelError, "task archived"
-			default:
+			case Retried:
 				level, msg = slog.LevelWarn, "task will retry"
 			}
 			if err != nil {

@@ -1,20 +1,24 @@
-package tasks_test
+package handler_test
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/smsq/smsq/internal/config"
+	"github.com/smsq/smsq/internal/metrics"
 	"github.com/smsq/smsq/internal/redistest"
+	"github.com/smsq/smsq/internal/worker"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/handler"
 )
 
 // BenchmarkOTPLatency measures, on an idle worker, the time from Enqueue
@@ -22,8 +26,8 @@ import (
 // the worker's production poll interval (20 ms) and asynq's default (1 s).
 // Reports p50/p99 in ms.
 //
-//	go test -run '^$' -bench OTPLatency/poll=20ms -benchtime 300x ./tasks/
-//	go test -run '^$' -bench OTPLatency/poll=1s -benchtime 30x ./tasks/
+//	go test -run '^$' -bench OTPLatency/poll=20ms -benchtime 300x ./tasks/handler/
+//	go test -run '^$' -bench OTPLatency/poll=1s -benchtime 30x ./tasks/handler/
 func BenchmarkOTPLatency(b *testing.B) {
 	for _, poll := range []time.Duration{20 * time.Millisecond, time.Second} {
 		b.Run("poll="+poll.String(), func(b *testing.B) { benchmarkOTPLatency(b, poll) })
@@ -32,23 +36,27 @@ func BenchmarkOTPLatency(b *testing.B) {
 
 func benchmarkOTPLatency(b *testing.B, poll time.Duration) {
 	srv := redistest.Start(b)
+	rdb := srv.Client()
 	arrived := make(chan time.Time, 1)
 	fake := smsmodetest.NewServer(smsmodetest.WithoutRecording())
 	b.Cleanup(fake.Close)
 	provider := &notifyingProvider{Provider: fake.Client(), arrived: arrived}
-	mux := asynq.NewServeMux()
-	mux.Use(tasks.Logging(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	tasks.NewSender(tasks.SenderConfig{Provider: provider, Ledger: tasks.NewLedger(srv.Client(), 0)}).Register(mux)
-	w := asynq.NewServer(srv.ConnOpt(), asynq.Config{
-		Concurrency: 20, Queues: map[string]int{"critical": 6, "default": 3, "low": 1},
-		TaskCheckInterval: poll, LogLevel: asynq.FatalLevel,
-	})
-	if err := w.Start(mux); err != nil {
+	cfg := config.Defaults()
+	stack, err := worker.NewTaskStack(cfg, rdb, provider, metrics.New(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stack.Config.TaskCheckInterval = poll
+	stack.Config.LogLevel = asynq.FatalLevel
+	w := asynq.NewServerFromRedisClient(rdb, stack.Config)
+	if err := w.Start(stack.Mux); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(w.Shutdown)
-	enq := tasks.NewEnqueuer(srv.ConnOpt(), tasks.Options{})
-	b.Cleanup(func() { enq.Close() })
+	enq, err := tasks.NewEnqueuer(rdb, cfg.TaskOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
@@ -74,7 +82,7 @@ func benchmarkOTPLatency(b *testing.B, poll time.Duration) {
 
 // notifyingProvider reports when a send is about to leave for the provider.
 type notifyingProvider struct {
-	tasks.Provider
+	handler.Provider
 	arrived chan time.Time
 }
 

@@ -1,4 +1,4 @@
-package tasks_test
+package store_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 )
 
 // TestLedgerRecord checks Record's single script: it binds the smsID, stores
@@ -24,7 +24,7 @@ func TestLedgerRecord(t *testing.T) {
 	require.True(t, att.Previous.IsZero())
 	require.Equal(t, int64(1), b.rdb.Exists(ctx, "smsq:{task-1}:attempt").Val(), "Begin marks the call in flight")
 
-	a := &tasks.Acceptance{TaskID: "task-1", Type: tasks.TypeSend, SMSID: "S1", Segments: 1, Encoding: "gsm", AcceptedAt: now.Truncate(time.Millisecond)}
+	a := &store.Acceptance{TaskID: "task-1", Type: "sms:send", SMSID: "S1", Segments: 1, Encoding: "gsm", AcceptedAt: now.Truncate(time.Millisecond)}
 	require.NoError(t, b.ledger.Record(ctx, a))
 	require.NoError(t, b.ledger.Record(ctx, a), "recording again for the same task is fine")
 
@@ -38,8 +38,8 @@ func TestLedgerRecord(t *testing.T) {
 	require.Zero(t, b.rdb.Exists(ctx, "smsq:{task-1}:attempt").Val(), "the in-flight marker is cleared")
 	for _, key := range []string{"smsq:sms:S1", "smsq:{task-1}:accepted"} {
 		ttl := b.rdb.PTTL(ctx, key).Val()
-		require.Greater(t, ttl, tasks.DefaultLedgerTTL-time.Minute, key)
-		require.LessOrEqual(t, ttl, tasks.DefaultLedgerTTL, key)
+		require.Greater(t, ttl, store.DefaultLedgerTTL-time.Minute, key)
+		require.LessOrEqual(t, ttl, store.DefaultLedgerTTL, key)
 	}
 
 	att, err = b.ledger.Begin(ctx, "task-1", now)
@@ -51,7 +51,7 @@ func TestLedgerRecord(t *testing.T) {
 	// in-flight marker stays (the next attempt reconciles).
 	_, err = b.ledger.Begin(ctx, "task-2", now)
 	require.NoError(t, err)
-	err = b.ledger.Record(ctx, &tasks.Acceptance{TaskID: "task-2", SMSID: "S1", AcceptedAt: now})
+	err = b.ledger.Record(ctx, &store.Acceptance{TaskID: "task-2", SMSID: "S1", AcceptedAt: now})
 	require.ErrorContains(t, err, "already belongs to another task")
 	got, err = b.ledger.Lookup(ctx, "task-2")
 	require.NoError(t, err)
