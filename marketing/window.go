@@ -169,7 +169,7 @@ func (w *Window) wallToClosing(lt time.Time) (int, bool) {
 		y, m, d, wd := civilDay(lt, k)
 		sp := w.hours.days[wd]
 		if w.holidays.contains(y, m, d) || len(sp) == 0 || sp[0].start != 0 {
-			break
+			return k*minutesPerDay - now, true // closed from that day's midnight
 		}
 		end = sp[0].end
 	}
