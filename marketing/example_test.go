@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/smsq/smsq/marketing"
+	"github.com/smsq/smsq/smsmode"
 )
 
 func ExampleParseHours() {
@@ -32,7 +33,7 @@ func ExampleWindow_Next() {
 		"2027-12-31 20:00:00", // 1 January 2028 is a Saturday, then Sunday
 	} {
 		t, _ := time.ParseInLocation(time.DateTime, s, paris)
-		fmt.Println(s, w.Open(t), "→ date_envoi", w.Next(t).Format("02012006-15:04"))
+		fmt.Println(s, w.Open(t), "→ date_envoi", w.Next(t).Format(smsmode.LayoutSendDate))
 	}
 	// Output:
 	// 2026-12-31 19:59:30 true → date_envoi 31122026-19:59
