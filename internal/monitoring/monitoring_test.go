@@ -45,18 +45,19 @@ func (l *logBuffer) String() string {
 
 // bundle is the web UI served over HTTP from a private Redis.
 type bundle struct {
-	base   string // http://127.0.0.1:port
-	rdb    *redis.Client
-	client *asynq.Client
-	insp   *asynq.Inspector
-	reg    *prometheus.Registry
-	logs   *logBuffer
+	base    string // http://127.0.0.1:port
+	connOpt asynq.RedisConnOpt
+	rdb     *redis.Client
+	client  *asynq.Client
+	insp    *asynq.Inspector
+	reg     *prometheus.Registry
+	logs    *logBuffer
 }
 
 func setup(t *testing.T, edit ...func(*monitoring.Options)) *bundle {
 	t.Helper()
 	srv := redistest.Start(t)
-	b := &bundle{rdb: srv.Client(), reg: prometheus.NewRegistry(), logs: &logBuffer{}}
+	b := &bundle{connOpt: srv.ConnOpt(), rdb: srv.Client(), reg: prometheus.NewRegistry(), logs: &logBuffer{}}
 	o := monitoring.Options{
 		Redis: b.rdb, User: "ops", Password: "pw",
 		Logger: slog.New(slog.NewTextHandler(b.logs, nil)), Registerer: b.reg,
