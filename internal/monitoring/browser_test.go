@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,4 +230,48 @@ func TestUIActionsStillWorkInBrowser(t *testing.T) {
 		return p; })()`)
 	require.Eventually(t, func() bool { return b.paused(t) }, 30*time.Second, 20*time.Millisecond, "Pause from the UI paused the queue")
 	require.NotContains(t, b.logs.String(), "refused", "no request of the UI was refused")
+}
+
+// The black-box review's attack, in a real browser: the operator is logged
+// in to the UI, then opens a hostile page on another site that submits a
+// form and sends no-cors requests to the UI. The UI must refuse all three
+// before they reach asynqmon.
+func TestHostilePageCannotChangeQueuesInBrowser(t *testing.T) {
+	t.Parallel()
+	bin := chromium(t)
+	b := setup(t)
+	b.archived(t, "camp-10-1")
+	b.enqueue(t, "otp-60")
+	ui := b.base + "/monitoring/api/queues/default"
+	evilPage := `<!doctype html><form id="f" method="POST" action="` + ui + `:pause"><input name="x" value="y"></form>
+<script>
+const opts = (body) => ({method: "POST", mode: "no-cors", credentials: "include", headers: {"Content-Type": "text/plain"}, body});
+Promise.allSettled([
+	fetch("` + ui + `/archived_tasks:run_all", opts("x")),
+	fetch("` + ui + `/pending_tasks:batch_delete", opts('{"task_ids":["otp-60"]}=')),
+]).then(() => document.getElementById("f").submit());
+</script>`
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(evilPage))
+	}))
+	t.Cleanup(evil.Close)
+	// localhost and 127.0.0.1 are different sites: a cross-site attack.
+	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+
+	br := startBrowser(t, bin)
+	br.navigate(b.authURL("/monitoring/queues/default?status=archived"))
+	br.waitFor(`[...document.querySelectorAll("td, th")].some(c => c.textContent.startsWith("camp-10-1"))`)
+	br.navigate(evilURL)
+
+	require.Eventually(t, func() bool {
+		return strings.Count(b.logs.String(), "state-changing request refused") >= 3
+	}, 30*time.Second, 20*time.Millisecond, "the three forged requests reached the UI and were refused:\n%s", b.logs)
+	logs := b.logs.String()
+	for _, path := range []string{"default:pause", "archived_tasks:run_all", "pending_tasks:batch_delete"} {
+		require.Contains(t, logs, path)
+	}
+	require.False(t, b.paused(t), "the queue still runs")
+	require.Equal(t, "archived", b.state(t, "camp-10-1"), "the failed send is not sent again")
+	require.Equal(t, "pending", b.state(t, "otp-60"), "the OTP is not deleted")
 }
