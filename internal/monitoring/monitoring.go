@@ -8,8 +8,10 @@
 //     of API answers (headers.go);
 //   - cross-site protection: a state-changing request must come from the UI's
 //     own origin and carry JSON or no body (crossorigin.go);
-//   - basic auth whose failures are logged, counted and throttled per client
-//     (auth.go, throttle.go);
+//   - basic auth whose failures are logged, counted and throttled per client:
+//     after 5 wrong passwords in a row a client gets 429 (right password
+//     included, or the throttle would tell a guesser when it hit) and one
+//     more try every 20 s (auth.go, throttle.go);
 //   - a bound on list page sizes (pagesize.go);
 //   - the UI bundle patched to show whole task IDs (taskids.go).
 package monitoring
