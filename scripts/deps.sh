@@ -17,14 +17,14 @@ case "${1:-}" in
   test)
     want redis-server redis-server # every test starts its own
     want gcc gcc                   # go test -race needs cgo
+    # The web UI is checked in a real browser (internal/monitoring/browser_test.go).
+    want chromium chromium fonts-dejavu-core
     ;;
   ci)
     want make make
     want redis-server redis-server
     want gcc gcc
     want curl curl ca-certificates
-    # The web UI is checked in a real browser (internal/worker/browser_test.go,
-    # skipped elsewhere when chromium is missing).
     want chromium chromium fonts-dejavu-core
     ;;
   *)

@@ -71,11 +71,3 @@ func Open(s string) (redis.UniversalClient, error) {
 	}
 	return o.NewClient(), nil
 }
-
-// ConnOpt adapts an open client to asynq.RedisConnOpt, for libraries that
-// insist on building their own client (asynqmon): they get the shared one.
-// Whoever owns the client closes it, not the library.
-type ConnOpt struct{ Client redis.UniversalClient }
-
-// MakeRedisClient implements asynq.RedisConnOpt.
-func (c ConnOpt) MakeRedisClient() any { return c.Client }

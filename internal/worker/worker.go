@@ -20,7 +20,7 @@ import (
 
 	"github.com/smsq/smsq/internal/config"
 	"github.com/smsq/smsq/internal/metrics"
-	"github.com/smsq/smsq/internal/redisurl"
+	"github.com/smsq/smsq/internal/monitoring"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/handler"
@@ -120,7 +120,14 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	mux.HandleFunc("GET /readyz", w.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if cfg.MonitoringPassword != "" {
-		mux.Handle(monitoringPath+"/", monitoring(redisurl.ConnOpt{Client: rdb}, cfg.MonitoringUser, cfg.MonitoringPassword, cfg.MonitoringReadOnly))
+		ui, err := monitoring.New(monitoring.Options{
+			Redis: rdb, User: cfg.MonitoringUser, Password: cfg.MonitoringPassword,
+			ReadOnly: cfg.MonitoringReadOnly, Logger: logger, Registerer: reg,
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(monitoring.Path+"/", ui)
 	}
 	if cfg.WebhookSecret != "" && role != RoleTasks {
 		enq, err := tasks.NewEnqueuer(rdb, cfg.TaskOptions())
