@@ -42,7 +42,7 @@ export SMSMODE_ACCESS_TOKEN="Ab1CD2efg3Hi"
 export HTTP_ADDR="127.0.0.1:$http_port"
 export WEBHOOK_SECRET="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export WEBHOOK_PUBLIC_URL="http://127.0.0.1:$http_port"
-export MONITORING_USER=demo MONITORING_PASSWORD=demo
+export MONITORING_USER=demo MONITORING_PASSWORD="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export RETRY_BASE_DELAY=200ms RETRY_MAX_DELAY=2s
 
 say "worker (logs in $work/worker.log)"

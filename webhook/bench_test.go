@@ -97,7 +97,7 @@ func BenchmarkReceiverParallel(b *testing.B) {
 		b.Fatal(err)
 	}
 	h, err := webhook.New(webhook.Config{
-		Secret:   secret,
+		Secrets:  []string{secret},
 		Enqueuer: enq,
 		Ledger:   ledger,
 		Location: paris,

@@ -82,7 +82,7 @@ func FuzzWebhook(f *testing.F) {
 		enq := &memEnqueuer{fail: fail}
 		var logs bytes.Buffer
 		h, err := webhook.New(webhook.Config{
-			Secret:   secret,
+			Secrets:  []string{secret},
 			Enqueuer: enq,
 			Location: paris,
 			Logger:   slog.New(slog.NewTextHandler(&logs, nil)),

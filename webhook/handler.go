@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,8 +43,10 @@ type Enqueuer interface {
 
 // Config configures a Handler.
 type Config struct {
-	// Secret is the unguessable path segment (WEBHOOK_SECRET). Required.
-	Secret string
+	// Secrets are the unguessable path segments accepted (WEBHOOK_SECRET):
+	// one, or two during a rotation (the new one, then the old one while
+	// messages sent with it may still be reported). At least one.
+	Secrets []string
 	// Enqueuer stores the follow-up tasks (a *tasks.Enqueuer). Required.
 	Enqueuer Enqueuer
 	// Ledger, when set, fills task_id: the send task that got the callback's
@@ -71,15 +74,15 @@ type Config struct {
 // Handler serves both callback routes. It is safe for concurrent use.
 type Handler struct {
 	cfg        Config
-	secretHash [sha256.Size]byte
+	secretHashes [][sha256.Size]byte
 	log        *slog.Logger
 }
 
 // New returns the callback handler, or an error naming what cfg lacks.
 func New(cfg Config) (*Handler, error) {
 	switch {
-	case cfg.Secret == "":
-		return nil, errors.New("webhook: Config.Secret is empty")
+	case len(cfg.Secrets) == 0 || slices.Contains(cfg.Secrets, ""):
+		return nil, errors.New("webhook: Config.Secrets is empty")
 	case cfg.Enqueuer == nil:
 		return nil, errors.New("webhook: Config.Enqueuer is nil")
 	case cfg.Location == nil:
@@ -95,8 +98,11 @@ func New(cfg Config) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, secretHash: sha256.Sum256([]byte(cfg.Secret)), log: log}
-	h.cfg.Secret = "" // only the hash is kept
+	h := &Handler{cfg: cfg, log: log}
+	for _, s := range cfg.Secrets {
+		h.secretHashes = append(h.secretHashes, sha256.Sum256([]byte(s)))
+	}
+	h.cfg.Secrets = nil // only the hashes are kept
 	return h, nil
 }
 

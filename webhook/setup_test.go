@@ -75,7 +75,7 @@ func setup(t *testing.T, mutate ...func(*webhook.Config)) *bundle {
 	enq, err := tasks.NewEnqueuer(b.rdb, tasks.Options{Region: "FR", MaxRetry: 7, Retention: time.Hour, BatchChunk: 1000})
 	require.NoError(t, err)
 	cfg := webhook.Config{
-		Secret:   secret,
+		Secrets:  []string{secret},
 		Enqueuer: enq,
 		Ledger:   b.ledger,
 		Location: paris,

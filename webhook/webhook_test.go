@@ -418,7 +418,7 @@ func TestRouteURLs(t *testing.T) {
 // A secret with characters that need escaping still routes.
 func TestSecretWithReservedCharacters(t *testing.T) {
 	odd := "a/b c?d#é"
-	b := setup(t, func(c *webhook.Config) { c.Secret = odd })
+	b := setup(t, func(c *webhook.Config) { c.Secrets = []string{odd} })
 	u := webhook.DeliveryURL(b.srv.URL, odd) + "?" + deliveryQuery
 	resp, err := http.Get(u)
 	require.NoError(t, err)
@@ -431,8 +431,8 @@ func TestNewRefusesMissingConfig(t *testing.T) {
 	t.Parallel()
 	for _, c := range []webhook.Config{
 		{Enqueuer: &memEnqueuer{}, Location: paris},
-		{Secret: "x", Location: paris},
-		{Secret: "x", Enqueuer: &memEnqueuer{}},
+		{Secrets: []string{"x"}, Location: paris},
+		{Secrets: []string{"x"}, Enqueuer: &memEnqueuer{}},
 	} {
 		_, err := webhook.New(c)
 		require.Error(t, err)
@@ -447,4 +447,17 @@ func TestPayloadJSONFieldNames(t *testing.T) {
 	for _, k := range []string{"sms_id", "to", "status", "status_text", "final", "received_at", "ref", "mcc_mnc", "cost"} {
 		require.Contains(t, m, k)
 	}
+}
+
+// During a rotation both secrets are accepted; any other is not.
+func TestSecretRotation(t *testing.T) {
+	const old = "old-secret-9f8e7d6c5b4a"
+	b := setup(t, func(c *webhook.Config) { c.Secrets = []string{secret, old} })
+	for _, s := range []string{secret, old} {
+		status, _ := b.get(t, "/webhooks/smsmode/"+s+"/delivery", deliveryQuery)
+		require.Equal(t, http.StatusOK, status, s)
+	}
+	status, _ := b.get(t, "/webhooks/smsmode/"+old+"x/delivery", deliveryQuery)
+	require.Equal(t, http.StatusNotFound, status)
+	require.NotContains(t, b.logs.String(), old)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/smsq/smsq/internal/config"
 	"github.com/smsq/smsq/internal/worker"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
@@ -318,7 +319,7 @@ func (e *env) webhook(ctx context.Context) (Row, error) {
 	if err != nil {
 		return Row{}, err
 	}
-	cfg.WebhookSecret = secret
+	cfg.WebhookSecret = config.Secrets{secret}
 	w, err := worker.New(cfg, worker.RoleWebhooks, e.logger)
 	if err != nil {
 		return Row{}, err

@@ -34,12 +34,41 @@ type Config struct {
 	Rate               float64       `envconfig:"SMSMODE_RATE" default:"0"`
 	Timeout            time.Duration `envconfig:"SMSMODE_TIMEOUT" default:"15s"`
 
+	// RateReserve is how many requests of the SMSMODE_RATE budget only
+	// queue critical may take (a burst kept for OTPs; 0: none).
+	RateReserve int `envconfig:"SMSMODE_RATE_RESERVE" default:"2"`
+
 	WorkerConcurrency int    `envconfig:"WORKER_CONCURRENCY" default:"20"`
 	WorkerQueues      Queues `envconfig:"WORKER_QUEUES" default:"critical=6,default=3,low=1,events=2"`
-	HTTPAddr          string `envconfig:"HTTP_ADDR" default:":8080"`
+	// CriticalConcurrency is how many task slots each pod keeps for queue
+	// critical alone, on top of WORKER_CONCURRENCY (0: none).
+	CriticalConcurrency int    `envconfig:"CRITICAL_CONCURRENCY" default:"5"`
+	HTTPAddr            string `envconfig:"HTTP_ADDR" default:":8080"`
+	AdminAddr           string `envconfig:"ADMIN_ADDR"` // web UI and /metrics apart from HTTP_ADDR
 
-	WebhookSecret    string `envconfig:"WEBHOOK_SECRET"`
-	WebhookPublicURL string `envconfig:"WEBHOOK_PUBLIC_URL"`
+	// WebhookSecret is the callback routes' path segment; "new,old" during
+	// a rotation (the first goes into new notification URLs, all are
+	// accepted).
+	WebhookSecret    Secrets `envconfig:"WEBHOOK_SECRET"`
+	WebhookPublicURL string  `envconfig:"WEBHOOK_PUBLIC_URL"`
+
+	// APITokens enables the HTTP producer API: NAME:TOKEN[,NAME:TOKEN…].
+	APITokens APITokens `envconfig:"API_TOKENS"`
+
+	// Delivery reports without callbacks: poll compteRendu.do for accepted
+	// messages still without a final status DLRPollAfter after acceptance
+	// (0 disables), until DLRPollUntil after acceptance.
+	DLRPollAfter time.Duration `envconfig:"DLR_POLL_AFTER" default:"15m"`
+	DLRPollUntil time.Duration `envconfig:"DLR_POLL_UNTIL" default:"48h"`
+
+	// When commercial ("marketing") messages may be sent, in SMSMODE_TIMEZONE.
+	MarketingHours    MarketingHours    `envconfig:"MARKETING_HOURS" default:"Mon-Sat 08:00-20:00"`
+	MarketingHolidays MarketingHolidays `envconfig:"MARKETING_HOLIDAYS" default:"FR"`
+
+	// Fraud guard: destination countries allowed ("*": any), and an
+	// optional daily cap of messages per destination country.
+	AllowedCountries Countries  `envconfig:"ALLOWED_COUNTRIES" default:"*"`
+	DailyCountryCap  CountryCap `envconfig:"DAILY_COUNTRY_CAP"`
 
 	MonitoringUser     string `envconfig:"MONITORING_USER"`
 	MonitoringPassword string `envconfig:"MONITORING_PASSWORD"`
@@ -63,6 +92,7 @@ type Config struct {
 var secretVars = map[string]bool{
 	"SMSMODE_ACCESS_TOKEN": true, "SMSMODE_PASS": true, "WEBHOOK_SECRET": true,
 	"MONITORING_PASSWORD": true, "EVENTS_SIGNING_SECRET": true, "REDIS_URL": true,
+	"API_TOKENS": true,
 }
 
 // Load reads the environment. Its errors are one line naming the variable.
@@ -111,6 +141,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: SMSMODE_TIMEOUT=%v must be positive", c.Timeout)
 	case c.WorkerConcurrency < 1:
 		return fmt.Errorf("config: WORKER_CONCURRENCY=%d must be at least 1", c.WorkerConcurrency)
+	case c.CriticalConcurrency < 0:
+		return fmt.Errorf("config: CRITICAL_CONCURRENCY=%d must not be negative", c.CriticalConcurrency)
+	case c.RateReserve < 0:
+		return fmt.Errorf("config: SMSMODE_RATE_RESERVE=%d must not be negative", c.RateReserve)
+	case c.DLRPollAfter < 0 || c.DLRPollUntil < 0 || (c.DLRPollAfter > 0 && c.DLRPollUntil < c.DLRPollAfter):
+		return fmt.Errorf("config: DLR_POLL_AFTER=%v and DLR_POLL_UNTIL=%v: want 0 <= after <= until", c.DLRPollAfter, c.DLRPollUntil)
 	case c.RetryBaseDelay <= 0 || c.RetryMaxDelay < c.RetryBaseDelay:
 		return fmt.Errorf("config: RETRY_BASE_DELAY=%v and RETRY_MAX_DELAY=%v must be positive with base <= max", c.RetryBaseDelay, c.RetryMaxDelay)
 	case c.MaxRetry < 0:
@@ -133,6 +169,13 @@ func (c *Config) validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("config: EVENTS_FORWARD_URL is not an http(s) URL")
 		}
+	}
+	if c.AdminAddr != "" && c.AdminAddr == c.HTTPAddr {
+		return errors.New("config: ADMIN_ADDR must differ from HTTP_ADDR (leave it empty to serve everything on HTTP_ADDR)")
+	}
+	if _, ok := c.WorkerQueues[QueueEvents]; ok && len(c.WorkerQueues) == 1 && c.CriticalConcurrency > 0 {
+		// A pod of events only keeps no critical slots: nothing to reserve.
+		c.CriticalConcurrency = 0
 	}
 	if c.MonitoringUser != "" && c.MonitoringPassword == "" {
 		return errors.New("config: MONITORING_USER is set but MONITORING_PASSWORD is empty (the web UI stays off without a password)")
@@ -215,6 +258,44 @@ func (c *Config) RequireProvider() error {
 	return nil
 }
 
+// MinSecretLength is the shortest secret a worker accepts (WEBHOOK_SECRET,
+// MONITORING_PASSWORD, EVENTS_SIGNING_SECRET, API tokens): shorter ones are
+// guessable.
+const MinSecretLength = 16
+
+// Require checks what the worker of role ("all", "tasks" or "webhooks")
+// cannot run without, and refuses weak secrets.
+func (c *Config) Require(role string) error {
+	if role != "webhooks" {
+		if err := c.RequireProvider(); err != nil {
+			return err
+		}
+	}
+	if role == "webhooks" && len(c.WebhookSecret) == 0 {
+		return errors.New("config: WEBHOOK_SECRET is required for the webhooks role")
+	}
+	if c.EventsForwardURL != "" && c.EventsSigningSecret == "" {
+		return errors.New("config: EVENTS_SIGNING_SECRET is required when EVENTS_FORWARD_URL is set")
+	}
+	for _, s := range c.WebhookSecret {
+		if len(s) < MinSecretLength {
+			return fmt.Errorf("config: WEBHOOK_SECRET must be at least %d characters (e.g. openssl rand -hex 24)", MinSecretLength)
+		}
+	}
+	if c.MonitoringPassword != "" && len(c.MonitoringPassword) < MinSecretLength {
+		return fmt.Errorf("config: MONITORING_PASSWORD must be at least %d characters", MinSecretLength)
+	}
+	if c.EventsSigningSecret != "" && len(c.EventsSigningSecret) < MinSecretLength {
+		return fmt.Errorf("config: EVENTS_SIGNING_SECRET must be at least %d characters", MinSecretLength)
+	}
+	for _, t := range c.APITokens {
+		if len(t.Token) < MinSecretLength {
+			return fmt.Errorf("config: API_TOKENS: the token of %q must be at least %d characters", t.Name, MinSecretLength)
+		}
+	}
+	return nil
+}
+
 // RedisOptions parses REDIS_URL (see package redisurl); callers may adjust
 // the options before opening the client.
 func (c *Config) RedisOptions() (redisurl.Options, error) {
@@ -256,7 +337,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("concurrency", c.WorkerConcurrency),
 		slog.String("queues", c.WorkerQueues.String()),
 		slog.String("http_addr", c.HTTPAddr),
-		slog.Bool("webhooks", c.WebhookSecret != ""),
+		slog.Bool("webhooks", len(c.WebhookSecret) > 0),
+		slog.Int("api_tokens", len(c.APITokens)),
+		slog.String("admin_addr", c.AdminAddr),
+		slog.Int("critical_concurrency", c.CriticalConcurrency),
 		slog.Bool("monitoring", c.MonitoringPassword != ""),
 		slog.Bool("events_forward", c.EventsForwardURL != ""),
 	)

@@ -24,7 +24,7 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 		token      = "TOKENsecret0123456789abcdefABCDEF"
 		webhook    = "hookSecret-4f1c2a9e"
 		monitoring = "monitorPass-77aa"
-		signing    = "signSecret-991b"
+		signing    = "signSecret-991b-a3f8e2c7"
 	)
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithAutoDelivery(smsmode.StatusDeliveredToOperator, smsmode.StatusReceived))

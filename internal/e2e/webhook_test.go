@@ -24,7 +24,7 @@ import (
 // and a reply, `enqueue status` shows the recipient's status, and the
 // forwarder delivers correctly signed events to the application.
 func TestCallbacksReachStatusAndApplication(t *testing.T) {
-	const signing = "whsec-e2e"
+	const signing = "whsec-e2e-5b1f9a7c3d"
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithAutoDelivery(smsmode.StatusDeliveredToOperator, smsmode.StatusReceived))
 	t.Cleanup(fake.Close)
@@ -55,7 +55,7 @@ func TestCallbacksReachStatusAndApplication(t *testing.T) {
 		"SMSMODE_BASE_URL=" + fake.URL,
 		"SMSMODE_ACCESS_TOKEN=" + smsmodetest.AccessToken,
 		"HTTP_ADDR=" + addr,
-		"WEBHOOK_SECRET=e2e-secret-123",
+		"WEBHOOK_SECRET=e2e-secret-123-7c4b9e2f",
 		"WEBHOOK_PUBLIC_URL=http://" + addr,
 		"EVENTS_FORWARD_URL=" + app.URL + "/smsq-events",
 		"EVENTS_SIGNING_SECRET=" + signing,
@@ -76,8 +76,8 @@ func TestCallbacksReachStatusAndApplication(t *testing.T) {
 
 	msgs := fake.Messages()
 	require.Len(t, msgs, 1)
-	require.Contains(t, msgs[0].NotificationURL, "/webhooks/smsmode/e2e-secret-123/delivery")
-	require.Contains(t, msgs[0].ReplyURL, "/webhooks/smsmode/e2e-secret-123/reply")
+	require.Contains(t, msgs[0].NotificationURL, "/webhooks/smsmode/e2e-secret-123-7c4b9e2f/delivery")
+	require.Contains(t, msgs[0].ReplyURL, "/webhooks/smsmode/e2e-secret-123-7c4b9e2f/reply")
 	_, err := fake.Reply(msgs[0].SMSID, "33612345678", "OUI merci")
 	require.NoError(t, err)
 

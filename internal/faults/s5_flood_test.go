@@ -43,7 +43,7 @@ func TestWebhookFlood(t *testing.T) {
 		malformed   = total * 5 / 100
 		unique      = total - repeats - malformed
 		concurrency = 50
-		secret      = "flood-secret-7f3a"
+		secret      = "flood-secret-7f3a9c2e1d"
 	)
 	started := time.Now()
 	srv := redistest.Start(t)

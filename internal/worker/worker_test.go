@@ -38,9 +38,9 @@ func setup(t *testing.T, role worker.Role, env ...string) *bundle {
 	t.Setenv("SMSMODE_BASE_URL", fake.URL)
 	t.Setenv("SMSMODE_ACCESS_TOKEN", smsmodetest.AccessToken)
 	t.Setenv("HTTP_ADDR", "127.0.0.1:0")
-	t.Setenv("WEBHOOK_SECRET", "s3cret-path")
+	t.Setenv("WEBHOOK_SECRET", "s3cret-path-4f9a2c7e")
 	t.Setenv("MONITORING_USER", "ops")
-	t.Setenv("MONITORING_PASSWORD", "pw")
+	t.Setenv("MONITORING_PASSWORD", "pw-monitoring-8d2e5f1a")
 	t.Setenv("RETRY_BASE_DELAY", "20ms")
 	t.Setenv("RETRY_MAX_DELAY", "100ms")
 	for _, kv := range env {
@@ -81,7 +81,7 @@ func (b *bundle) get(t *testing.T, path string, auth bool) (int, string) {
 	req, err := http.NewRequest(http.MethodGet, b.base+path, nil)
 	require.NoError(t, err)
 	if auth {
-		req.SetBasicAuth("ops", "pw")
+		req.SetBasicAuth("ops", "pw-monitoring-8d2e5f1a")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -118,9 +118,9 @@ func TestMetricsMoveWithTheWork(t *testing.T) {
 	b.wait(t, "gsm", "completed")
 	b.wait(t, "emoji", "completed")
 	b.wait(t, "refused", "archived")
-	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=x1", false)
+	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path-4f9a2c7e/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=x1", false)
 	require.Equal(t, http.StatusOK, code)
-	code, _ = b.get(t, "/webhooks/smsmode/s3cret-path/delivery?numero=33612345678", false)
+	code, _ = b.get(t, "/webhooks/smsmode/s3cret-path-4f9a2c7e/delivery?numero=33612345678", false)
 	require.Equal(t, http.StatusBadRequest, code)
 
 	require.Eventually(t, func() bool {
@@ -145,7 +145,7 @@ func TestMetricsMoveWithTheWork(t *testing.T) {
 	} {
 		require.Contains(t, m, want)
 	}
-	require.NotContains(t, m, "s3cret-path")
+	require.NotContains(t, m, "s3cret-path-4f9a2c7e")
 	require.NotContains(t, m, smsmodetest.AccessToken)
 }
 
@@ -177,7 +177,7 @@ func TestWebhookOnlyRoleProcessesNoTask(t *testing.T) {
 	b := setup(t, worker.RoleWebhooks, "SMSMODE_ACCESS_TOKEN=") // needs no provider credentials
 	_, err := b.enqueuer.Send(context.Background(), tasks.SendPayload{To: []string{"0612345678"}, Message: "x"}, tasks.WithTaskID("w1"))
 	require.NoError(t, err)
-	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=x1", false)
+	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path-4f9a2c7e/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=x1", false)
 	require.Equal(t, http.StatusOK, code)
 	// The callback task waits in events and the send stays pending: no task server here.
 	require.Never(t, func() bool {
@@ -189,7 +189,7 @@ func TestWebhookOnlyRoleProcessesNoTask(t *testing.T) {
 
 func TestTasksRoleServesNoWebhook(t *testing.T) {
 	b := setup(t, worker.RoleTasks)
-	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=x1", false)
+	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path-4f9a2c7e/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=x1", false)
 	require.Equal(t, http.StatusNotFound, code)
 }
 
@@ -207,7 +207,7 @@ func (b *bundle) post(t *testing.T, path string) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.base+path, nil)
 	require.NoError(t, err)
-	req.SetBasicAuth("ops", "pw")
+	req.SetBasicAuth("ops", "pw-monitoring-8d2e5f1a")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
