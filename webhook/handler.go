@@ -73,9 +73,9 @@ type Config struct {
 
 // Handler serves both callback routes. It is safe for concurrent use.
 type Handler struct {
-	cfg        Config
+	cfg          Config
 	secretHashes [][sha256.Size]byte
-	log        *slog.Logger
+	log          *slog.Logger
 }
 
 // New returns the callback handler, or an error naming what cfg lacks.
