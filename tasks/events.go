@@ -31,7 +31,7 @@ func (e *Enqueuer) event(ctx context.Context, typ string, p any, id string) (Enq
 	if err != nil {
 		return Enqueued{}, err
 	}
-	res := Enqueued{ID: id, Queue: QueueEvents}
+	res := Enqueued{ID: id, Plan: Plan{Queue: QueueEvents}}
 	err = e.put(ctx, asynq.NewTask(typ, b), id, QueueEvents, e.opts.MaxRetry)
 	if err == errDuplicate {
 		res.Duplicate = true

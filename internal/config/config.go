@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smsq/smsq/internal/redisurl"
+	"github.com/smsq/smsq/marketing"
 	"github.com/smsq/smsq/tasks"
 )
 
@@ -170,12 +171,11 @@ func (c *Config) validate() error {
 			return fmt.Errorf("config: EVENTS_FORWARD_URL is not an http(s) URL")
 		}
 	}
+	if _, err := marketing.New(c.MarketingHours.Hours, c.MarketingHolidays.Holidays, c.Timezone.Location); err != nil {
+		return fmt.Errorf("config: MARKETING_HOURS: %v", err)
+	}
 	if c.AdminAddr != "" && c.AdminAddr == c.HTTPAddr {
 		return errors.New("config: ADMIN_ADDR must differ from HTTP_ADDR (leave it empty to serve everything on HTTP_ADDR)")
-	}
-	if _, ok := c.WorkerQueues[QueueEvents]; ok && len(c.WorkerQueues) == 1 && c.CriticalConcurrency > 0 {
-		// A pod of events only keeps no critical slots: nothing to reserve.
-		c.CriticalConcurrency = 0
 	}
 	if c.MonitoringUser != "" && c.MonitoringPassword == "" {
 		return errors.New("config: MONITORING_USER is set but MONITORING_PASSWORD is empty (the web UI stays off without a password)")
@@ -318,12 +318,32 @@ func (c *Config) RedisClient() (redis.UniversalClient, error) {
 
 // TaskOptions are the producer settings of the tasks package.
 func (c *Config) TaskOptions() tasks.Options {
-	return tasks.Options{
-		Region:     c.DefaultRegion,
-		MaxRetry:   c.MaxRetry,
-		Retention:  c.TaskRetention,
-		BatchChunk: c.BatchChunk,
+	var queues []string
+	for q := range c.WorkerQueues {
+		if q != QueueEvents {
+			queues = append(queues, q)
+		}
 	}
+	sort.Strings(queues)
+	return tasks.Options{
+		Region:           c.DefaultRegion,
+		MaxRetry:         c.MaxRetry,
+		Retention:        c.TaskRetention,
+		BatchChunk:       c.BatchChunk,
+		Queues:           queues,
+		Marketing:        c.MarketingWindow(),
+		AllowedCountries: c.AllowedCountries,
+		DailyCap:         c.DailyCountryCap,
+		Location:         c.Timezone.Location,
+	}
+}
+
+// MarketingWindow is when commercial messages may be sent
+// (MARKETING_HOURS, MARKETING_HOLIDAYS, in SMSMODE_TIMEZONE).
+func (c *Config) MarketingWindow() *marketing.Window {
+	// Both parts were validated by Load: New cannot fail.
+	w, _ := marketing.New(c.MarketingHours.Hours, c.MarketingHolidays.Holidays, c.Timezone.Location)
+	return w
 }
 
 // LogValue keeps secrets out of logs when the configuration is logged.

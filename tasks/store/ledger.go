@@ -60,7 +60,12 @@ func smsKey(smsID string) string       { return "smsq:sms:" + smsID }
 // the earliest call whose outcome is still unknown, or, when there is none,
 // records that a call starts now. Keeping the earliest start matters: it is
 // the lower bound of the reconciliation window.
+//
+// A task that ended without a send (cancelled, expired: KEYS[3]) is
+// reported first: nothing may send it again.
 var beginScript = redis.NewScript(`
+local e = redis.call('GET', KEYS[3])
+if e then return {3, e} end
 local v = redis.call('GET', KEYS[1])
 if v then return {1, v} end
 local prev = redis.call('GET', KEYS[2])
@@ -71,6 +76,7 @@ return {0, ''}
 
 // Attempt is what Begin found.
 type Attempt struct {
+	Ended    *Ending     // non-nil: the task was cancelled or expired: never call the provider for it
 	Accepted *Acceptance // non-nil: the provider already accepted this task: do not call it again
 	Previous time.Time   // non-zero: an earlier call's outcome is unknown (crash, timeout): reconcile first
 }
@@ -79,7 +85,7 @@ type Attempt struct {
 // the task's acceptance if there is one, or records that a call is about to
 // be made. If Begin fails, the provider must not be called.
 func (l *Ledger) Begin(ctx context.Context, taskID string, now time.Time) (Attempt, error) {
-	res, err := beginScript.Run(ctx, l.rdb, []string{acceptedKey(taskID), attemptKey(taskID)},
+	res, err := beginScript.Run(ctx, l.rdb, []string{acceptedKey(taskID), attemptKey(taskID), endedKey(taskID)},
 		now.UnixMilli(), l.ttl.Milliseconds()).Slice()
 	if err != nil {
 		return Attempt{}, fmt.Errorf("ledger: begin %s: %w", taskID, err)
@@ -96,6 +102,12 @@ func (l *Ledger) Begin(ctx context.Context, taskID string, now time.Time) (Attem
 	case 2:
 		ms, _ := strconv.ParseInt(val, 10, 64)
 		return Attempt{Previous: time.UnixMilli(ms)}, nil
+	case 3:
+		e, err := decodeEnding(taskID, val)
+		if err != nil {
+			return Attempt{}, err
+		}
+		return Attempt{Ended: e}, nil
 	}
 	return Attempt{}, nil
 }
