@@ -48,18 +48,25 @@
 //   - *Error: the provider answered a non-zero code. 50 is temporary, 31 is
 //     internal (retry a few times), all others (32 authentication, 33
 //     credit, 35 parameters, 41 login, 61 not found, unknown codes) are
-//     permanent.
+//     permanent. 31 is also ambiguous: an internal error does not say that
+//     nothing was done.
 //   - *HTTPError: a non-2xx status. 5xx, 429 and 408 are temporary (with
-//     RetryAfter when given), others permanent.
+//     RetryAfter when given), others permanent. A 5xx or an unfollowed 3xx
+//     is ambiguous (a proxy in front of the provider answers 502 or 504
+//     whatever the provider did); a 4xx proves a refusal.
 //   - *TransportError: no complete answer (dial, TLS, timeout, reset, EOF).
 //     Temporary. Ambiguous when the request had been fully written: the
 //     provider may have accepted a send whose answer was lost.
 //   - *ProtocolError: an answer that is not the documented format. Permanent;
-//     ambiguous on a send endpoint.
-//   - *RequestError: refused before sending. Permanent.
+//     ambiguous.
+//   - *RequestError: refused before sending. Permanent, never ambiguous.
 //   - *CallbackError: a malformed callback. Permanent.
 //
-// IsTemporary, IsInternal, IsPermanent and IsAmbiguous implement that table.
-// A send error for which IsAmbiguous is true must not be retried blindly:
-// the message may already be on its way.
+// IsTemporary, IsInternal and IsPermanent say whether retrying is worth it;
+// IsAmbiguous says whether the request may have been acted upon although no
+// answer proves it (its documentation has the full table). The two are
+// separate questions: a send error for which IsAmbiguous is true must not be
+// retried blindly, because the message may already be on its way; find it
+// among the sent messages first (SMSList, ListedText). Errors of the
+// read-only endpoints are never ambiguous.
 package smsmode

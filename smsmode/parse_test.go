@@ -140,7 +140,10 @@ func TestParseCodeResponse(t *testing.T) {
 	wantCode(t, err, epCreateSubAccount, 41, "Identifiant déjà existant")
 	_, err = parseCodeResponse(epAddContact, "")
 	wantProtocol(t, err)
-	assert.False(t, IsAmbiguous(err), "not a send")
+	assert.True(t, IsAmbiguous(err), "addContact.do acts: the contact may have been added")
+	_, err = parseCredit("")
+	wantProtocol(t, err)
+	assert.False(t, IsAmbiguous(err), "credit.do only reads")
 	_, err = parseCodeResponse(epAddContact, "contact added")
 	wantProtocol(t, err)
 }

@@ -75,8 +75,8 @@
 //
 // # Faults
 //
-// FailNext, FailHTTP, DropNext and DropAfterAccept script the next requests
-// of an endpoint ("" for any). They share one queue: a request consumes the
+// FailNext, FailHTTP, DropNext, DropAfterAccept, AcceptThenFail and
+// AcceptThenFailHTTP script the next requests of an endpoint ("" for any). They share one queue: a request consumes the
 // first fault, in the order they were added, that matches its endpoint, so
 //
 //	srv.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 2)
@@ -85,10 +85,12 @@
 // answers two code 50s, drops one connection, then behaves normally. A
 // negative count keeps a fault until ClearFaults. Faults take effect after
 // the latency (SetLatency) and before anything else, authentication
-// included, except DropAfterAccept, which processes the request (a send is
-// accepted and charged) and then closes the connection unanswered: the
-// ambiguous send a client must not retry blindly. FailNumber refuses every
-// send to a number.
+// included, except DropAfterAccept, AcceptThenFail and AcceptThenFailHTTP,
+// which process the request (a send is accepted and charged) and then close
+// the connection unanswered, answer a code (31: the provider's internal
+// error after it took the message) or an HTTP status (a proxy's 502 or
+// 504): the ambiguous sends a client must not retry blindly. FailNumber
+// refuses every send to a number.
 //
 // # Inspection and memory
 //

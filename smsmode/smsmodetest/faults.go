@@ -14,6 +14,8 @@ const (
 	faultHTTP
 	faultDrop
 	faultDropAfter
+	faultAcceptThenCode
+	faultAcceptThenHTTP
 )
 
 // fault is one scripted failure, consumed by the next matching requests.
@@ -58,6 +60,27 @@ func (s *Server) DropNext(endpoint string, times int) {
 // the client cannot tell whether its send went through.
 func (s *Server) DropAfterAccept(endpoint string, times int) {
 	s.addFault(fault{kind: faultDropAfter, endpoint: endpoint, times: times})
+}
+
+// AcceptThenFail makes the server process the next times requests to
+// endpoint normally (a send is accepted, charged and recorded, and its
+// automatic reports start) and then answer "code | description" instead of
+// the real answer. With code 31 (Erreur interne) this is the provider
+// failing after it took the message: the client sees a refusal-looking
+// answer for a message that is on its way, which smsmode.IsAmbiguous
+// reports. Other codes are accepted too, to test clients against answers
+// the reference does not describe.
+func (s *Server) AcceptThenFail(endpoint string, code smsmode.Code, times int) {
+	s.addFault(fault{kind: faultAcceptThenCode, endpoint: endpoint, code: code, times: times})
+}
+
+// AcceptThenFailHTTP makes the server process the next times requests to
+// endpoint normally (a send is accepted, charged and recorded) and then
+// answer the HTTP status, as a proxy or load balancer in front of the
+// provider does when its answer comes too late (502 Bad Gateway, 504
+// Gateway Timeout).
+func (s *Server) AcceptThenFailHTTP(endpoint string, status, times int) {
+	s.addFault(fault{kind: faultAcceptThenHTTP, endpoint: endpoint, status: status, times: times})
 }
 
 // FailNumber makes every send whose recipients include number (national

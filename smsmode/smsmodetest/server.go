@@ -466,6 +466,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		case f.kind == faultHTTP:
 			a = httpFault(w, f.status)
+		case f.kind == faultAcceptThenHTTP:
+			c.ep.handle(c)
+			a = httpFault(w, f.status)
+		case f.kind == faultAcceptThenCode:
+			c.ep.handle(c)
+			a = c.fail(f.code)
 		default:
 			a = c.fail(f.code)
 		}
