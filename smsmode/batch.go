@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"mime/multipart"
 	"net/textproto"
 	"net/url"
@@ -35,46 +34,30 @@ type Batch struct {
 // batchFileName is the uploaded file's name; the provider ignores it.
 const batchFileName = "batch.csv"
 
-// batchCSV renders the rows as the provider's file: header
-// "numero,message,emetteur,refClient", ISO-8859-15, fields quoted where
-// needed. A row that cannot be encoded is refused by its 1-based number.
+// batchCSV renders the rows of a validated batch as the provider's file:
+// header "numero,message,emetteur,refClient", ISO-8859-15, fields quoted
+// where needed.
 func batchCSV(b *Batch) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	// LF, not CRLF: csv.Writer's UseCRLF would also turn a newline inside a
 	// message into CR LF, adding a character to the SMS.
 	_ = w.Write([]string{"numero", "message", "emetteur", "refClient"})
-	for i, r := range b.Rows {
-		row := i + 1
+	for _, r := range b.Rows {
+		// Validated by Batch.Validate: the number is digits with an optional
+		// "+", the sender printable ASCII, the texts GSM and ISO-8859-15.
 		num, err := checkNumber("numero", -1, r.Number)
 		if err != nil {
-			var re *RequestError
-			if errors.As(err, &re) {
-				re.Row = row
-			}
 			return nil, err
 		}
-		msg, err := encodeMessage("message", row, r.Message, b.Class)
+		msg, err := encodeMessage("message", 0, r.Message, b.Class)
 		if err != nil {
-			return nil, err
-		}
-		if err := checkLength("message", row, r.Message, b.Class, StopNone, b.MaxParts); err != nil {
-			return nil, err
-		}
-		if err := ValidateSender(r.Sender, b.Class); err != nil {
-			err.(*RequestError).Row = row
-			return nil, err
-		}
-		if err := ValidateRefClient(r.RefClient); err != nil {
-			err.(*RequestError).Row = row
 			return nil, err
 		}
 		ref, err := wireValue("refClient", r.RefClient, false)
 		if err != nil {
-			err.(*RequestError).Row = row
 			return nil, err
 		}
-		// Sender is printable ASCII once validated: no encoding needed.
 		_ = w.Write([]string{num, msg, r.Sender, ref})
 	}
 	w.Flush()
@@ -88,22 +71,7 @@ func batchCSV(b *Batch) ([]byte, error) {
 // "fichier", ISO-8859-15), the other parameters and the credentials in
 // multipart form fields. The result's SMSID is the campagneID.
 func (c *Client) SendBatch(ctx context.Context, b *Batch) (*SendResult, error) {
-	if b == nil {
-		return nil, &RequestError{Field: "fichier", Reason: "nil request"}
-	}
-	if len(b.Rows) == 0 {
-		return nil, &RequestError{Field: "fichier", Reason: "no rows"}
-	}
-	if err := checkClass(b.Class, false); err != nil {
-		return nil, err
-	}
-	if err := checkMaxParts(b.MaxParts); err != nil {
-		return nil, err
-	}
-	if err := ValidateSender(b.Sender, b.Class); err != nil {
-		return nil, err
-	}
-	if err := ValidateRefClient(b.RefClient); err != nil {
+	if err := b.Validate(); err != nil {
 		return nil, err
 	}
 	file, err := batchCSV(b)

@@ -88,24 +88,32 @@ func (c *call) parseSendOpts(batch bool) (o sendOpts, ok bool) {
 	return o, true
 }
 
-// validSender applies the reference's emetteur rules: at most 11
-// characters, no accent, no space, not a phone number, not with classe_msg=4.
+// validSender applies the reference's emetteur rules ("Maximum 11
+// caractères, sans accent ni espace", "Numéro de téléphone non autorisé",
+// not with classe_msg=4), read as a GSM network does: printable ASCII of the
+// character table (no space, no accent, no backtick), at most 11 septets
+// where { } [ ] \ ^ ~ | take two, and at least one letter (digits and
+// punctuation alone are a number).
 func validSender(s string, class int) bool {
-	if class == 4 || len(s) > maxSender {
+	if class == 4 {
 		return false
 	}
-	digits := 0
+	septets, letter := 0, false
 	for i := 0; i < len(s); i++ {
 		b := s[i]
-		if b <= ' ' || b >= 0x7f { // space, control or non-ASCII (accent)
+		if b <= ' ' || b >= 0x7f || b == '`' {
 			return false
 		}
-		if b >= '0' && b <= '9' {
-			digits++
+		septets++
+		switch b {
+		case '{', '}', '[', ']', '\\', '^', '~', '|':
+			septets++
+		}
+		if lower := b | 0x20; lower >= 'a' && lower <= 'z' {
+			letter = true
 		}
 	}
-	phone := strings.TrimPrefix(s, "+")
-	return digits != len(phone)
+	return letter && septets <= maxSender
 }
 
 // newMessage builds a message from its raw bytes under o, applying the
