@@ -326,17 +326,25 @@ func TestWireBatch(t *testing.T) {
 	assert.Equal(t, "Accepté", res.Description)
 
 	r := rec.last(t)
-	assertNoCredentialInURL(t, r)
+	// The reference's shape: the file alone in the body, every other
+	// parameter, credentials included, in the query string.
+	assert.Equal(t, "POST", r.Method)
 	assert.Equal(t, "/http/1.6/sendSMSBatch.do", r.Path)
 	mt, _, _ := mime.ParseMediaType(r.ContentType)
 	assert.Equal(t, "multipart/form-data", mt)
-	assert.Equal(t, testToken, r.Form.Get("accessToken"))
-	assert.Equal(t, "2", r.Form.Get("classe_msg"))
-	assert.Equal(t, "24122026-18:30", r.Form.Get("date_envoi"))
-	assert.Equal(t, "batch-1", r.Form.Get("refClient"))
-	assert.Equal(t, "MYSHOP", r.Form.Get("emetteur"))
-	assert.Equal(t, "2", r.Form.Get("nbr_msg"))
-	assert.Equal(t, "https://example.com/dr", r.Form.Get("notification_url"))
+	assert.Empty(t, r.Form, "no form field beside the file")
+	assert.Len(t, r.Files, 1)
+	q, err := url.ParseQuery(r.RawQuery)
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{
+		"accessToken":      {testToken},
+		"classe_msg":       {"2"},
+		"date_envoi":       {"24122026-18:30"},
+		"refClient":        {"batch-1"},
+		"emetteur":         {"MYSHOP"},
+		"nbr_msg":          {"2"},
+		"notification_url": {"https://example.com/dr"},
+	}, q)
 
 	f, ok := r.Files["fichier"]
 	require.True(t, ok, "the CSV goes in part \"fichier\"")
