@@ -156,7 +156,7 @@ func TestListedTextOtherListings(t *testing.T) {
 		ctype string
 		body  []byte
 	}{
-		"latin-9, one ? per code point": {"text/html; charset=ISO-8859-15", []byte("id1 | 24/12/2026 18:30 | Joyeux No\xebl ? \xe0 tous | 33612345678 | 1 | 1 |")},
+		"latin-9, one ? per code point":  {"text/html; charset=ISO-8859-15", []byte("id1 | 24/12/2026 18:30 | Joyeux No\xebl ? \xe0 tous | 33612345678 | 1 | 1 |")},
 		"latin-9, one ? per UTF-16 unit": {"text/html; charset=ISO-8859-15", []byte("id1 | 24/12/2026 18:30 | Joyeux No\xebl ?? \xe0 tous | 33612345678 | 1 | 1 |")},
 		"UTF-8":                          {"text/plain; charset=UTF-8", []byte("id1 | 24/12/2026 18:30 | Joyeux Noël 🎄 à tous | 33612345678 | 1 | 1 |")},
 		"latin-1 label":                  {"text/html; charset=ISO-8859-1", []byte("id1 | 24/12/2026 18:30 | Joyeux No\xebl ? \xe0 tous STOP 36034 | 33612345678 | 1 | 1 |")},
