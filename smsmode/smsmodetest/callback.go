@@ -130,7 +130,7 @@ func (s *Server) deliveryURLLocked(m *message, number string, st smsmode.Status)
 	if strings.HasPrefix(number, "33") {
 		q.WriteString("&mcc_mnc=" + mccMNCFrance)
 	}
-	q.WriteString("&cost=" + formatCredits(float64(m.Segments)))
+	q.WriteString("&cost=" + formatCredits(float64(m.segmentsFor(number))))
 	return withQuery(m.NotificationURL, q.String())
 }
 

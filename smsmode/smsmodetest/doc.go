@@ -28,9 +28,16 @@
 //     wording, ISO-8859-15 encoded, with HTTP 200 even for errors;
 //   - reads non-unicode messages as ISO-8859-15 and shows "?" for characters
 //     outside the reference's table, unicode ones (classe_msg=9) as UTF-8;
-//   - counts segments with the rules of smsmode/text, appends the STOP
-//     mention, cuts text beyond nbr_msg, bills segments × recipients and
-//     refuses a send the balance cannot pay (code 33);
+//   - counts segments with its own reading of the reference's character
+//     table and part sizes (a double-count character is never split between
+//     two parts), appends the STOP mention ("STOP 36034" for French numbers,
+//     "no-sms.eu" for the others), cuts text beyond nbr_msg, bills each
+//     recipient's segments and refuses a send the balance cannot pay (code
+//     33). It does not use the client's smsmode/text, so that a misreading
+//     in one shows up against the other (a cross-check test compares them);
+//   - reads groupe, like the message, in the request's charset;
+//   - answers compteRendu.do and smsStatus.do only for messages sent in the
+//     last 30 days (61 otherwise, with each endpoint's wording);
 //   - holds messages sent with a future date_envoi (status 10) until that
 //     date, and refunds them when deleted before;
 //   - calls notification_url and notification_url_reponse with HTTP GET, the
@@ -44,7 +51,9 @@
 //     international (8 to 15 digits); "+", "00" or spaces are refused with
 //     code 35, duplicates are merged.
 //   - Credentials missing altogether get code 32, like wrong ones.
-//   - emetteur must be printable ASCII without spaces and not all digits.
+//   - emetteur must be printable ASCII of the character table without
+//     spaces, hold a letter (digits and punctuation alone are a number) and
+//     take at most 11 GSM septets ({ } [ ] \ ^ ~ | take two).
 //   - nbr_msg must be a positive integer; unicode messages are cut at 5
 //     segments whatever it says; the cut leaves room for the STOP mention.
 //   - A voice message costs one credit per recipient and gets no callbacks

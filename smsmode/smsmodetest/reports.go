@@ -79,7 +79,7 @@ func (c *call) recipients() (numbers []string, statuses []smsmode.Status, failur
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ms := s.lookupLocked(id)
-	if len(ms) == 0 {
+	if len(ms) == 0 || !s.searchableLocked(ms[0], c.now) {
 		return fail(smsmode.CodeNotFound)
 	}
 	for _, m := range ms {
@@ -90,6 +90,24 @@ func (c *call) recipients() (numbers []string, statuses []smsmode.Status, failur
 		}
 	}
 	return numbers, statuses, nil
+}
+
+// searchDays is how far back compteRendu.do and smsStatus.do look: "les
+// SMS doivent avoir été envoyés dans les 30 derniers jours par rapport à la
+// date du jour".
+const searchDays = 30
+
+// searchableLocked reports whether m (or its campaign, whose rows share a
+// date) was sent on or after the day 30 days before today, in the server's
+// zone; an older message is answered like an unknown one (61).
+func (s *Server) searchableLocked(m *message, now time.Time) bool {
+	sent := m.AcceptedAt
+	if m.SendAt.After(sent) {
+		sent = m.SendAt
+	}
+	y, mo, d := now.In(s.loc).Date()
+	since := time.Date(y, mo, d-searchDays, 0, 0, 0, 0, s.loc)
+	return !sent.Before(since)
 }
 
 // compteRendu is compteRendu.do: "33600000000 11 | 33611111111 13".
