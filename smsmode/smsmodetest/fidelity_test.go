@@ -22,7 +22,9 @@ func TestReportsOnlyForTheLast30Days(t *testing.T) {
 	one := mustAccept(t, s, "message", "x", "numero", "33600000000")
 	campaign := batchAccepted.FindStringSubmatch(postBatch(t, s, params(), []byte("33600000001,y\n")).body)[1]
 
-	at := func(day, month, hour int) { clock.Add(time.Date(2026, time.Month(month), day, hour, 0, 0, 0, loc).Sub(clock.Now())) }
+	at := func(day, month, hour int) {
+		clock.Add(time.Date(2026, time.Month(month), day, hour, 0, 0, 0, loc).Sub(clock.Now()))
+	}
 	// 31 March, 23:00: sent 30 days before today.
 	at(31, 3, 23)
 	require.Equal(t, "33600000000 0", get(t, s, "compteRendu.do", params("smsID", one)).body)
