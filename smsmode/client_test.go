@@ -268,7 +268,20 @@ func TestFakeReportsAndStatus(t *testing.T) {
 	assert.True(t, rs[0].Status.Final())
 	assert.False(t, rs[1].Status.Final())
 
+	// No delivery report was asked for (notification_url): smsStatus.do
+	// shows 11 and 13 "seulement si compte-rendu a été sélectionné".
 	st, err := c.SMSStatus(ctx, res.SMSID)
+	require.NoError(t, err)
+	assert.Equal(t, smsmode.StatusSent, st.Status)
+	assert.Equal(t, "Envoyé", st.Description)
+
+	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer hook.Close()
+	res, err = c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33611111111", "33622222222"}, Message: "x", NotificationURL: hook.URL})
+	require.NoError(t, err)
+	require.NoError(t, srv.Deliver(res.SMSID, "33611111111", smsmode.StatusReceived))
+	require.NoError(t, srv.Deliver(res.SMSID, "0622222222", smsmode.StatusDeliveredToOperator))
+	st, err = c.SMSStatus(ctx, res.SMSID)
 	require.NoError(t, err)
 	assert.Equal(t, smsmode.StatusPartiallyReceived, st.Status)
 	assert.NotEmpty(t, st.Description)

@@ -1,6 +1,7 @@
 package smsmodetest
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -112,18 +113,26 @@ func (s *Server) ClearFaults() {
 }
 
 func (s *Server) addFault(f fault) {
+	if err := s.tryAddFault(f); err != nil {
+		panic(err.Error())
+	}
+}
+
+// tryAddFault adds f, or reports an unknown endpoint.
+func (s *Server) tryAddFault(f fault) error {
 	if f.endpoint != "" {
 		f.endpoint = canonicalEndpoint(f.endpoint)
 		if _, ok := endpoints[f.endpoint]; !ok {
-			panic("smsmodetest: unknown endpoint " + strconv.Quote(f.endpoint))
+			return errors.New("smsmodetest: unknown endpoint " + strconv.Quote(f.endpoint))
 		}
 	}
 	if f.times == 0 {
-		return
+		return nil
 	}
 	s.mu.Lock()
 	s.faults = append(s.faults, &f)
 	s.mu.Unlock()
+	return nil
 }
 
 // takeFault consumes the first fault matching endpoint.

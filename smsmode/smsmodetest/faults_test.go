@@ -18,7 +18,7 @@ func TestFailNext(t *testing.T) {
 	s.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 2)
 	p := params("message", "x", "numero", "33600000000")
 	require.Equal(t, "50 | Temporairement inaccessible", post(t, s, "sendSMS.do", p).body)
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body, "other endpoints are not affected")
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body, "other endpoints are not affected")
 	require.Equal(t, "50 | Temporairement inaccessible", get(t, s, "sendSMS.do", p).body)
 	require.Regexp(t, acceptedPattern, post(t, s, "sendSMS.do", p).body)
 	require.Len(t, s.Messages(), 1)
@@ -50,7 +50,7 @@ func TestFailNextUntilCleared(t *testing.T) {
 		require.Equal(t, "50 | Temporairement inaccessible", get(t, s, "credit.do", params()).body)
 	}
 	s.ClearFaults()
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
 }
 
 func TestFaultsAreConsumedInOrder(t *testing.T) {
@@ -61,7 +61,7 @@ func TestFaultsAreConsumedInOrder(t *testing.T) {
 	require.Equal(t, "50 | Temporairement inaccessible", get(t, s, "credit.do", params()).body)
 	require.Equal(t, http.StatusBadGateway, get(t, s, "credit.do", params()).status)
 	require.Equal(t, "31 | Erreur interne", get(t, s, "credit.do", params()).body)
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
 }
 
 func TestFailNextUnknownEndpointPanics(t *testing.T) {
@@ -136,7 +136,7 @@ func TestDropAfterAccept(t *testing.T) {
 func TestLatency(t *testing.T) {
 	s := newServer(t, WithLatency(30*time.Millisecond))
 	start := time.Now()
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
 	require.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
 
 	// A client giving up ends the wait, and the request is not processed.

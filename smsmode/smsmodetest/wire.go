@@ -378,5 +378,17 @@ func parseDate(v string, loc *time.Location) (time.Time, bool) {
 	return t, err == nil
 }
 
-// formatCredits prints an amount the way credit.do does: 212.5, 1000, -3.
+// formatCredits prints an amount of credits in a list or a callback: 1,
+// 2.5, -3.
 func formatCredits(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// formatBalance prints the balance the way credit.do does: always with a
+// decimal point, as the reference's example 212.5 (1000.0, -3.0), since
+// clients written against the live API look for it.
+func formatBalance(f float64) string {
+	s := formatCredits(f)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
