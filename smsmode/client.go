@@ -67,9 +67,9 @@ func DefaultLocation() *time.Location { return defaultLocation() }
 // redact AccessToken and Pass, so a Config can be printed or logged safely.
 type Config struct {
 	// BaseURL is the 1.6 API root; default DefaultBaseURL. It must be an
-	// absolute http(s) URL without query or user info (credentials never go
-	// in a URL). The 2.0 endpoint (createAuthorisation.do) is derived from it
-	// by resolving "../2.0/".
+	// absolute http(s) URL without query or user info: the credentials come
+	// from the fields below. The 2.0 endpoint (createAuthorisation.do) is
+	// derived from it by resolving "../2.0/".
 	BaseURL string
 	// AccessToken is the preferred authentication. When set, Pseudo and Pass
 	// are not sent.
@@ -184,9 +184,9 @@ func NewClient(cfg Config) (*Client, error) {
 	case base.Host == "":
 		return nil, errors.New("smsmode: config: BaseURL: missing host")
 	case base.User != nil:
-		return nil, errors.New("smsmode: config: BaseURL: must not carry user info (credentials never go in a URL)")
+		return nil, errors.New("smsmode: config: BaseURL: must not carry user info (credentials go in Config, not in the URL)")
 	case base.RawQuery != "" || base.ForceQuery:
-		return nil, errors.New("smsmode: config: BaseURL: must not carry a query (credentials never go in a URL)")
+		return nil, errors.New("smsmode: config: BaseURL: must not carry a query (the client sets the parameters itself)")
 	}
 	base.Fragment, base.RawFragment = "", ""
 	if !strings.HasSuffix(base.Path, "/") {
