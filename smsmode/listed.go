@@ -30,8 +30,8 @@ const minListedCut = 59
 //     turns into other characters; invalid UTF-8 becomes "?" too;
 //   - a run of "?" becomes a single "?", because the listing may show one
 //     "?" per code point or one per UTF-16 unit (an emoji is two);
-//   - CR LF becomes LF, a line of spaces becomes empty, and leading and
-//     trailing white space is trimmed.
+//   - CR before LF is dropped, a line of spaces becomes empty, and leading
+//     and trailing white space is trimmed.
 //
 // ListedText of a listed text is that text's ListedText again (it is
 // idempotent), so ListedText(sent) == ListedText(listed) holds for the row
@@ -73,7 +73,9 @@ func ListedText(s string) string {
 	}
 	lines := strings.Split(b.String(), "\n")
 	for i, ln := range lines {
-		ln = strings.TrimSuffix(ln, "\r")
+		// The list's parser drops the CR of a CR LF; all of them, so
+		// that the result is its own ListedText.
+		ln = strings.TrimRight(ln, "\r")
 		if strings.TrimSpace(ln) == "" {
 			ln = ""
 		}
