@@ -55,7 +55,7 @@ type SMS struct {
 	SendAt          time.Time // date_envoi; zero means now
 	RefClient       string    // refClient, at most 40 characters
 	Sender          string    // emetteur
-	MaxParts        int       // nbr_msg; 0 omits it (provider default 5)
+	MaxParts        int       // nbr_msg; 0 omits it (provider default 5); at most MaxUnicodeParts for ClassUnicode
 	NotificationURL string    // notification_url
 	ReplyURL        string    // notification_url_reponse
 	Stop            Stop
