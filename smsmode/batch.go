@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"mime/multipart"
 	"net/textproto"
 	"net/url"
@@ -35,47 +34,45 @@ type Batch struct {
 // batchFileName is the uploaded file's name; the provider ignores it.
 const batchFileName = "batch.csv"
 
-// batchCSV renders the rows as the provider's file: header
-// "numero,message,emetteur,refClient", ISO-8859-15, fields quoted where
-// needed. A row that cannot be encoded is refused by its 1-based number.
+// batchCSV renders the rows of a validated batch as the provider's file,
+// ISO-8859-15, fields quoted where needed: header "numero,message,emetteur"
+// and three columns, the reference's "seuls numero, message, emetteur",
+// unless a row carries a refClient, which adds the fourth column of the 3.1
+// edition.
 func batchCSV(b *Batch) ([]byte, error) {
+	withRef := false
+	for _, r := range b.Rows {
+		withRef = withRef || r.RefClient != ""
+	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	// LF, not CRLF: csv.Writer's UseCRLF would also turn a newline inside a
 	// message into CR LF, adding a character to the SMS.
-	_ = w.Write([]string{"numero", "message", "emetteur", "refClient"})
-	for i, r := range b.Rows {
-		row := i + 1
+	header := []string{"numero", "message", "emetteur", "refClient"}
+	if !withRef {
+		header = header[:3]
+	}
+	_ = w.Write(header)
+	for _, r := range b.Rows {
+		// Validated by Batch.Validate: the number is digits with an optional
+		// "+", the sender printable ASCII, the texts GSM and ISO-8859-15.
 		num, err := checkNumber("numero", -1, r.Number)
 		if err != nil {
-			var re *RequestError
-			if errors.As(err, &re) {
-				re.Row = row
+			return nil, err
+		}
+		msg, err := encodeMessage("message", 0, r.Message, b.Class)
+		if err != nil {
+			return nil, err
+		}
+		rec := []string{num, msg, r.Sender}
+		if withRef {
+			ref, err := wireValue("refClient", r.RefClient, false)
+			if err != nil {
+				return nil, err
 			}
-			return nil, err
+			rec = append(rec, ref)
 		}
-		msg, err := encodeMessage("message", row, r.Message, b.Class)
-		if err != nil {
-			return nil, err
-		}
-		if err := checkLength("message", row, r.Message, b.Class, StopNone, b.MaxParts); err != nil {
-			return nil, err
-		}
-		if err := ValidateSender(r.Sender, b.Class); err != nil {
-			err.(*RequestError).Row = row
-			return nil, err
-		}
-		if err := ValidateRefClient(r.RefClient); err != nil {
-			err.(*RequestError).Row = row
-			return nil, err
-		}
-		ref, err := wireValue("refClient", r.RefClient, false)
-		if err != nil {
-			err.(*RequestError).Row = row
-			return nil, err
-		}
-		// Sender is printable ASCII once validated: no encoding needed.
-		_ = w.Write([]string{num, msg, r.Sender, ref})
+		_ = w.Write(rec)
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -84,26 +81,15 @@ func batchCSV(b *Batch) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// SendBatch calls sendSMSBatch.do: the rows go in a CSV file (part
-// "fichier", ISO-8859-15), the other parameters and the credentials in
-// multipart form fields. The result's SMSID is the campagneID.
+// SendBatch calls sendSMSBatch.do in the reference's shape: a POST whose
+// multipart/form-data body holds only the CSV file (part "fichier",
+// ISO-8859-15), every other parameter, credentials included, in the query
+// string, as the reference's curl example and the provider's own client
+// send it. That URL never reaches an error: a transport error names the
+// endpoint without its query. The request is validated first
+// (Batch.Validate). The result's SMSID is the campagneID.
 func (c *Client) SendBatch(ctx context.Context, b *Batch) (*SendResult, error) {
-	if b == nil {
-		return nil, &RequestError{Field: "fichier", Reason: "nil request"}
-	}
-	if len(b.Rows) == 0 {
-		return nil, &RequestError{Field: "fichier", Reason: "no rows"}
-	}
-	if err := checkClass(b.Class, false); err != nil {
-		return nil, err
-	}
-	if err := checkMaxParts(b.MaxParts); err != nil {
-		return nil, err
-	}
-	if err := ValidateSender(b.Sender, b.Class); err != nil {
-		return nil, err
-	}
-	if err := ValidateRefClient(b.RefClient); err != nil {
+	if err := b.Validate(); err != nil {
 		return nil, err
 	}
 	file, err := batchCSV(b)
@@ -132,11 +118,6 @@ func (c *Client) SendBatch(ctx context.Context, b *Batch) (*SendResult, error) {
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	for _, k := range sortedKeys(p) {
-		if err := mw.WriteField(k, p.Get(k)); err != nil {
-			return nil, err
-		}
-	}
 	h := make(textproto.MIMEHeader)
 	h.Set("Content-Disposition", `form-data; name="fichier"; filename="`+batchFileName+`"`)
 	h.Set("Content-Type", "text/csv")
@@ -151,7 +132,7 @@ func (c *Client) SendBatch(ctx context.Context, b *Batch) (*SendResult, error) {
 		return nil, err
 	}
 
-	u := c.base.ResolveReference(&url.URL{Path: epSendBatch})
+	u := c.base.ResolveReference(&url.URL{Path: epSendBatch, RawQuery: p.Encode()})
 	a, err := c.do(ctx, epSendBatch, u, mw.FormDataContentType(), body.Bytes())
 	if err != nil {
 		return nil, c.redactErr(err)

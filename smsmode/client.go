@@ -67,9 +67,9 @@ func DefaultLocation() *time.Location { return defaultLocation() }
 // redact AccessToken and Pass, so a Config can be printed or logged safely.
 type Config struct {
 	// BaseURL is the 1.6 API root; default DefaultBaseURL. It must be an
-	// absolute http(s) URL without query or user info (credentials never go
-	// in a URL). The 2.0 endpoint (createAuthorisation.do) is derived from it
-	// by resolving "../2.0/".
+	// absolute http(s) URL without query or user info: the credentials come
+	// from the fields below. The 2.0 endpoint (createAuthorisation.do) is
+	// derived from it by resolving "../2.0/".
 	BaseURL string
 	// AccessToken is the preferred authentication. When set, Pseudo and Pass
 	// are not sent.
@@ -184,9 +184,9 @@ func NewClient(cfg Config) (*Client, error) {
 	case base.Host == "":
 		return nil, errors.New("smsmode: config: BaseURL: missing host")
 	case base.User != nil:
-		return nil, errors.New("smsmode: config: BaseURL: must not carry user info (credentials never go in a URL)")
+		return nil, errors.New("smsmode: config: BaseURL: must not carry user info (credentials go in Config, not in the URL)")
 	case base.RawQuery != "" || base.ForceQuery:
-		return nil, errors.New("smsmode: config: BaseURL: must not carry a query (credentials never go in a URL)")
+		return nil, errors.New("smsmode: config: BaseURL: must not carry a query (the client sets the parameters itself)")
 	}
 	base.Fragment, base.RawFragment = "", ""
 	if !strings.HasSuffix(base.Path, "/") {
@@ -299,7 +299,8 @@ func (c *Client) FormatSendDate(t time.Time) string {
 	return t.In(c.cfg.Location).Format(LayoutSendDate)
 }
 
-// addAuth puts the credentials in the form: the body, never the URL.
+// addAuth puts the credentials in the parameters: the form body of every
+// endpoint but sendSMSBatch.do, whose parameters go in the query string.
 func (c *Client) addAuth(v url.Values) {
 	if c.cfg.AccessToken != "" {
 		v.Set("accessToken", c.cfg.AccessToken)
@@ -346,7 +347,7 @@ func (c *Client) do(ctx context.Context, endpoint string, u *url.URL, contentTyp
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, &TransportError{Endpoint: endpoint, Method: http.MethodPost, URL: safeURL(u), Err: err}
+		return nil, c.transportError(endpoint, u, err, false)
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "text/plain, text/html;q=0.9, application/json;q=0.9, */*;q=0.5")
@@ -378,15 +379,42 @@ func (c *Client) do(ctx context.Context, endpoint string, u *url.URL, contentTyp
 	return a, nil
 }
 
-// transportError wraps a failed round trip; the *url.Error layer is dropped
-// because its text repeats the URL.
+// transportError wraps a failed round trip. The *url.Error layer is dropped
+// because its text quotes the URL, whose query holds the credentials of a
+// sendSMSBatch.do request; a cause whose text still holds the query or a
+// secret is wrapped in a *scrubbedError.
 func (c *Client) transportError(endpoint string, u *url.URL, err error, written bool) error {
 	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil {
+	for errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
+	}
+	if errors.As(err, &ue) { // a *url.Error without a cause
+		err = errors.New(ue.Op + " " + safeURL(u) + ": failed")
+	}
+	if msg := err.Error(); msg != c.scrub(msg, u) {
+		err = &scrubbedError{msg: c.scrub(msg, u), err: err}
 	}
 	return &TransportError{Endpoint: endpoint, Method: http.MethodPost, URL: safeURL(u), Written: written, Err: err}
 }
+
+// scrub removes from s the credentials and the query of u.
+func (c *Client) scrub(s string, u *url.URL) string {
+	if u.RawQuery != "" {
+		s = strings.ReplaceAll(s, u.RawQuery, redacted)
+	}
+	return c.redactString(s)
+}
+
+// scrubbedError is a transport error whose text held a credential: it
+// prints the scrubbed text and still unwraps to the cause, so that
+// errors.Is(err, context.DeadlineExceeded) keeps working.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // safeURL renders u without user info, query or fragment.
 func safeURL(u *url.URL) string {

@@ -2,7 +2,10 @@ package smsmode
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -56,4 +59,42 @@ func TestSecretsNotInSnippetsEvenTruncated(t *testing.T) {
 	s := c.snippet(body)
 	assert.NotContains(t, s, "Ab1CD")
 	assert.Contains(t, s, "[REDACTED]"[:5])
+}
+
+// leakyRT fails every round trip with an error quoting the request's URL,
+// as a careless custom transport (or a wrapped proxy error) might.
+type leakyRT struct{}
+
+func (leakyRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("proxy refused %s: %w", r.URL.String(), context.DeadlineExceeded)
+}
+
+func TestTransportErrorScrubsTheQuery(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []Config{
+		{AccessToken: "Ab1CD2efg3Hi", HTTPClient: &http.Client{Transport: leakyRT{}}},
+		{Pseudo: "jean", Pass: "s3cr3t-P4ss", HTTPClient: &http.Client{Transport: leakyRT{}}},
+	} {
+		c, err := NewClient(cfg)
+		require.NoError(t, err)
+		_, err = c.SendBatch(context.Background(), &Batch{Rows: []BatchRow{{Number: "33612345678", Message: "x"}}})
+		var te *TransportError
+		require.ErrorAs(t, err, &te)
+		for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), te.Err.Error()} {
+			assert.NotContains(t, s, "Ab1CD2efg3Hi")
+			assert.NotContains(t, s, "s3cr3t-P4ss")
+		}
+		assert.Contains(t, err.Error(), "proxy refused https://api.smsmode.com/http/1.6/sendSMSBatch.do?[REDACTED]")
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "the cause is still there")
+		var ue *url.Error
+		assert.False(t, errors.As(err, &ue))
+	}
+	// A form-body endpoint's URL has no query; its errors are left alone.
+	c, err := NewClient(Config{AccessToken: "Ab1CD2efg3Hi", HTTPClient: &http.Client{Transport: leakyRT{}}})
+	require.NoError(t, err)
+	_, err = c.Credit(context.Background())
+	var te *TransportError
+	require.ErrorAs(t, err, &te)
+	_, scrubbed := te.Err.(*scrubbedError)
+	assert.False(t, scrubbed)
 }

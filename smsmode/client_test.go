@@ -58,7 +58,9 @@ func wantProviderError(t *testing.T, err error, endpoint string, code smsmode.Co
 		assert.True(t, smsmode.IsPermanent(err))
 		assert.False(t, smsmode.IsTemporary(err))
 	}
-	assert.False(t, smsmode.IsAmbiguous(err))
+	// Only 31 leaves the outcome unknown, and only where a request acts.
+	readOnly := map[string]bool{"compteRendu.do": true, "smsStatus.do": true, "credit.do": true, "smsList.do": true, "responseList.do": true}
+	assert.Equal(t, code == smsmode.CodeInternalError && !readOnly[endpoint], smsmode.IsAmbiguous(err), "%v", err)
 	return pe
 }
 
@@ -266,7 +268,20 @@ func TestFakeReportsAndStatus(t *testing.T) {
 	assert.True(t, rs[0].Status.Final())
 	assert.False(t, rs[1].Status.Final())
 
+	// No delivery report was asked for (notification_url): smsStatus.do
+	// shows 11 and 13 "seulement si compte-rendu a été sélectionné".
 	st, err := c.SMSStatus(ctx, res.SMSID)
+	require.NoError(t, err)
+	assert.Equal(t, smsmode.StatusSent, st.Status)
+	assert.Equal(t, "Envoyé", st.Description)
+
+	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer hook.Close()
+	res, err = c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33611111111", "33622222222"}, Message: "x", NotificationURL: hook.URL})
+	require.NoError(t, err)
+	require.NoError(t, srv.Deliver(res.SMSID, "33611111111", smsmode.StatusReceived))
+	require.NoError(t, srv.Deliver(res.SMSID, "0622222222", smsmode.StatusDeliveredToOperator))
+	st, err = c.SMSStatus(ctx, res.SMSID)
 	require.NoError(t, err)
 	assert.Equal(t, smsmode.StatusPartiallyReceived, st.Status)
 	assert.NotEmpty(t, st.Description)
@@ -688,7 +703,8 @@ func TestFakeTransportFaults(t *testing.T) {
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, 502, he.StatusCode)
 	assert.True(t, smsmode.IsTemporary(err))
-	assert.False(t, smsmode.IsAmbiguous(err))
+	assert.True(t, smsmode.IsAmbiguous(err), "a 502 does not prove the send was refused")
+	assert.Len(t, srv.Messages(), 0, "this one was not processed")
 
 	srv.FailHTTP("sendSMS.do", http.StatusTooManyRequests, 1)
 	err = send(c)

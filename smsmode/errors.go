@@ -37,6 +37,11 @@ func (e *Error) Internal() bool { return e.Code == CodeInternalError }
 // 31 and 50, unknown codes included.
 func (e *Error) Permanent() bool { return !e.Temporary() && !e.Internal() }
 
+// Ambiguous reports code 31 on an endpoint that acts: "Erreur interne" says
+// the provider failed somewhere, not that it did nothing, so a send
+// answered 31 may still go out. Every other code is a refusal.
+func (e *Error) Ambiguous() bool { return e.Internal() && acts(e.Endpoint) }
+
 // HTTPError is a non-2xx HTTP answer. The 1.6 API answers its own errors
 // with HTTP 200 and a code; a non-2xx status comes from the provider's
 // front end (overload, maintenance, a proxy) or from createAuthorisation.do.
@@ -72,6 +77,15 @@ func (e *HTTPError) Error() string {
 // Temporary reports 5xx, 429 Too Many Requests and 408 Request Timeout.
 func (e *HTTPError) Temporary() bool {
 	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
+}
+
+// Ambiguous reports a status that does not prove the request was refused,
+// on an endpoint that acts: a 5xx (a proxy or load balancer in front of the
+// provider answers 502 or 504 when the provider is slow, possibly after it
+// accepted the send) or an unfollowed 3xx (a server may redirect after
+// processing a POST). A 4xx says the request was not acted on.
+func (e *HTTPError) Ambiguous() bool {
+	return (e.StatusCode < 400 || e.StatusCode >= 500) && acts(e.Endpoint)
 }
 
 // RequestError is a request refused by the client before anything was sent:
@@ -119,9 +133,9 @@ func (e *ProtocolError) Error() string {
 	return s
 }
 
-// Ambiguous reports whether the unreadable answer was to a send, whose
-// outcome is then unknown.
-func (e *ProtocolError) Ambiguous() bool { return isSendEndpoint(e.Endpoint) }
+// Ambiguous reports whether the unreadable answer was to a request that
+// acts (a send, above all), whose outcome is then unknown.
+func (e *ProtocolError) Ambiguous() bool { return acts(e.Endpoint) }
 
 // TransportError is a request that got no complete HTTP answer: DNS, dial,
 // TLS, timeout, connection reset, EOF. Its text has the URL without query,
@@ -154,8 +168,9 @@ func (e *TransportError) Timeout() bool { return isTimeout(e.Err) }
 // Temporary is always true: the network may be back on the next try.
 func (e *TransportError) Temporary() bool { return true }
 
-// Ambiguous reports a request written in full whose answer never came.
-func (e *TransportError) Ambiguous() bool { return e.Written }
+// Ambiguous reports a request that acts, written in full, whose answer
+// never came.
+func (e *TransportError) Ambiguous() bool { return e.Written && acts(e.Endpoint) }
 
 func isTimeout(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -165,12 +180,16 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-func isSendEndpoint(endpoint string) bool {
+// acts reports whether a request to endpoint can change something at the
+// provider (send, delete, create, transfer): only then can its outcome be
+// unknown. The read-only endpoints can always be asked again. An unknown
+// endpoint name is assumed to act.
+func acts(endpoint string) bool {
 	switch endpoint {
-	case epSendSMS, epSendVoice, epSendBatch:
-		return true
+	case epCompteRendu, epSMSStatus, epCredit, epSMSList, epResponseList:
+		return false
 	}
-	return false
+	return true
 }
 
 // IsTemporary reports whether err is worth retrying with back-off: code 50,
@@ -228,16 +247,63 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &re) || errors.As(err, &pre) || errors.As(err, &ce)
 }
 
-// IsAmbiguous reports whether the request may have reached the provider and
-// been acted upon although no usable answer was read: the request was
-// written in full and then the connection failed or timed out, or a send's
-// answer could not be understood. Retrying such a send risks a duplicate;
-// a dial error, a refused connection or a timeout before the request was
-// written are not ambiguous.
+// IsAmbiguous reports whether err leaves the outcome of a request unknown:
+// the provider may have acted on it (a send may be on its way, and charged)
+// although no answer proves it. Only an answer that proves a refusal is not
+// ambiguous; it looks through wrapping.
+//
+//	answer                                    proves refusal  what the caller must do
+//	----------------------------------------  --------------  -----------------------------------------------
+//	*RequestError (refused before sending)    yes             fix the request; nothing was sent
+//	*TransportError, request not written      yes             retry safely (dial error, refused connection,
+//	  (Written false)                                         TLS failure, cancelled before sending)
+//	*TransportError, request written          no              do not resend blindly: find out first
+//	  (timeout, reset, EOF, cut connection)                   (smsList.do, see ListedText), then retry or not
+//	*HTTPError 4xx (400, 401, 403, 404, 408,  yes             the request was not acted on: retry if
+//	  413, 429 …)                                             IsTemporary (408, 429), else give up
+//	*HTTPError 5xx (500, 502, 503, 504 …)     no              a proxy may answer 502/504 after the provider
+//	                                                          accepted: find out before resending
+//	*HTTPError 3xx (redirect not followed)    no              find out before resending
+//	*Error code 31 (Erreur interne)           no              find out before resending (IsInternal: retry
+//	                                                          a few times only)
+//	*Error any other code (32, 33, 35, 41,    yes             50 is temporary (retry later); the others are
+//	  50, 61, unknown codes)                                  permanent
+//	*ProtocolError (unreadable answer, or     no              find out before resending
+//	  code 0 without an smsID)
+//	*CallbackError, nil, errors of other      yes (n/a)       not about a request
+//	  packages
+//
+// "Find out" means looking for the message among the provider's recent
+// sends (smsList.do) before sending again; retrying blindly risks paying
+// for, and delivering, the message twice.
+//
+// The read-only endpoints (compteRendu.do, smsStatus.do, credit.do,
+// smsList.do, responseList.do) change nothing, so their errors are never
+// ambiguous: they can always be asked again. Every other endpoint (sends,
+// deleteSMS.do, the account operations, createAuthorisation.do) follows
+// the table.
+//
+// IsAmbiguous says nothing about retrying (see IsTemporary, IsInternal and
+// IsPermanent): code 50 is temporary and not ambiguous, a 504 is both.
 func IsAmbiguous(err error) bool {
+	if err == nil {
+		return false
+	}
+	var re *RequestError
+	if errors.As(err, &re) {
+		return false
+	}
 	var te *TransportError
 	if errors.As(err, &te) {
 		return te.Ambiguous()
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Ambiguous()
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Ambiguous()
 	}
 	var pre *ProtocolError
 	if errors.As(err, &pre) {

@@ -64,7 +64,7 @@ func TestClassifyProviderCodes(t *testing.T) {
 		temporary, internal, permanent, ambigu bool
 	}{
 		{"50 | Temporairement inaccessible", true, false, false, false},
-		{"31 | Erreur interne", false, true, false, false},
+		{"31 | Erreur interne", false, true, false, true},
 		{"32 | Erreur d'authentification", false, false, true, false},
 		{"33 | Crédits insuffisants", false, false, true, false},
 		{"35 | Paramètre obligatoire manquant", false, false, true, false},
@@ -90,6 +90,7 @@ func TestClassifyProviderCodes(t *testing.T) {
 			assert.Equal(t, tt.temporary, smsmode.IsTemporary(wrapped))
 			assert.Equal(t, tt.internal, smsmode.IsInternal(wrapped))
 			assert.Equal(t, tt.permanent, smsmode.IsPermanent(wrapped))
+			assert.Equal(t, tt.ambigu, smsmode.IsAmbiguous(wrapped))
 		}
 	}
 	rec.answer(200, "text/plain", []byte("33 | Crédits insuffisants"))
@@ -102,12 +103,14 @@ func TestClassifyHTTPStatus(t *testing.T) {
 	sink := &errorSink{}
 	c := rec.client(t)
 	for _, tt := range []struct {
-		status               int
-		temporary, permanent bool
+		status                          int
+		temporary, permanent, ambiguous bool
 	}{
-		{500, true, false}, {502, true, false}, {503, true, false}, {504, true, false},
-		{429, true, false}, {408, true, false},
-		{400, false, true}, {401, false, true}, {403, false, true}, {404, false, true},
+		// A 5xx may come from a proxy after the provider accepted the send.
+		{500, true, false, true}, {502, true, false, true}, {503, true, false, true}, {504, true, false, true},
+		// A 4xx says the request was not acted on.
+		{429, true, false, false}, {408, true, false, false},
+		{400, false, true, false}, {401, false, true, false}, {403, false, true, false}, {404, false, true, false},
 	} {
 		rec.answer(tt.status, "text/html", []byte("<html><body><h1>Error</h1> echo accessToken="+testToken+"</body></html>"))
 		err := sink.add(sendOnce(c))
@@ -117,7 +120,7 @@ func TestClassifyHTTPStatus(t *testing.T) {
 		assert.Equal(t, "sendSMS.do", he.Endpoint)
 		assert.Equal(t, tt.temporary, smsmode.IsTemporary(err), "%d", tt.status)
 		assert.Equal(t, tt.permanent, smsmode.IsPermanent(err), "%d", tt.status)
-		assert.False(t, smsmode.IsAmbiguous(err))
+		assert.Equal(t, tt.ambiguous, smsmode.IsAmbiguous(err), "%d", tt.status)
 		assert.False(t, smsmode.IsInternal(err))
 	}
 
@@ -144,6 +147,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, 301, he.StatusCode)
 	assert.True(t, smsmode.IsPermanent(err))
+	assert.True(t, smsmode.IsAmbiguous(err), "a server may redirect after processing a POST")
 	assert.Equal(t, 1, rec.count(), "a redirected POST would lose its body: not followed")
 }
 
@@ -386,4 +390,82 @@ func TestErrorTypesText(t *testing.T) {
 	assert.False(t, smsmode.IsTemporary(errors.New("x")))
 	assert.False(t, smsmode.IsPermanent(errors.New("x")))
 	assert.True(t, strings.HasPrefix((&smsmode.TransportError{Endpoint: "credit.do", Method: "POST", URL: "u"}).Error(), "smsmode: credit.do"))
+}
+
+// TestIsAmbiguousTable is the table of IsAmbiguous's documentation, row by
+// row: only an answer that proves a refusal is not ambiguous.
+func TestIsAmbiguousTable(t *testing.T) {
+	t.Parallel()
+	const send = "sendSMS.do"
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"refused before sending", &smsmode.RequestError{Field: "message", Reason: "empty"}, false},
+		{"refused before sending, wrapping a timeout", &smsmode.RequestError{Field: "message", Err: context.DeadlineExceeded}, false},
+		{"not written (dial error)", &smsmode.TransportError{Endpoint: send, Err: errors.New("connection refused")}, false},
+		{"written, then cut", &smsmode.TransportError{Endpoint: send, Written: true, Err: io.ErrUnexpectedEOF}, true},
+		{"written, then timeout", &smsmode.TransportError{Endpoint: send, Written: true, Err: context.DeadlineExceeded}, true},
+		{"HTTP 400", &smsmode.HTTPError{Endpoint: send, StatusCode: 400}, false},
+		{"HTTP 401", &smsmode.HTTPError{Endpoint: send, StatusCode: 401}, false},
+		{"HTTP 408", &smsmode.HTTPError{Endpoint: send, StatusCode: 408}, false},
+		{"HTTP 413", &smsmode.HTTPError{Endpoint: "sendSMSBatch.do", StatusCode: 413}, false},
+		{"HTTP 429", &smsmode.HTTPError{Endpoint: send, StatusCode: 429}, false},
+		{"HTTP 500", &smsmode.HTTPError{Endpoint: send, StatusCode: 500}, true},
+		{"HTTP 502 from a proxy", &smsmode.HTTPError{Endpoint: send, StatusCode: 502}, true},
+		{"HTTP 503", &smsmode.HTTPError{Endpoint: send, StatusCode: 503}, true},
+		{"HTTP 504 from a load balancer", &smsmode.HTTPError{Endpoint: "sendVoiceMessage.do", StatusCode: 504}, true},
+		{"HTTP 302", &smsmode.HTTPError{Endpoint: send, StatusCode: 302}, true},
+		{"code 31", &smsmode.Error{Endpoint: send, Code: smsmode.CodeInternalError}, true},
+		{"code 31 on a batch", &smsmode.Error{Endpoint: "sendSMSBatch.do", Code: smsmode.CodeInternalError}, true},
+		{"code 32", &smsmode.Error{Endpoint: send, Code: smsmode.CodeAuthentication}, false},
+		{"code 33", &smsmode.Error{Endpoint: send, Code: smsmode.CodeInsufficientCredit}, false},
+		{"code 35", &smsmode.Error{Endpoint: send, Code: smsmode.CodeInvalidParameter}, false},
+		{"code 50", &smsmode.Error{Endpoint: send, Code: smsmode.CodeTemporarilyUnavailable}, false},
+		{"code 61", &smsmode.Error{Endpoint: "deleteSMS.do", Code: smsmode.CodeNotFound}, false},
+		{"unknown code", &smsmode.Error{Endpoint: send, Code: 77}, false},
+		{"unreadable answer to a send", &smsmode.ProtocolError{Endpoint: send, Reason: "no return code"}, true},
+		{"accepted without an smsID", &smsmode.ProtocolError{Endpoint: send, Reason: "accepted without an ID"}, true},
+		{"callback", &smsmode.CallbackError{}, false},
+		{"nil", nil, false},
+		{"another package's error", errors.New("boom"), false},
+		{"a bare deadline", context.DeadlineExceeded, false},
+		// Acting endpoints other than sends follow the same rules.
+		{"code 31 on creditTransfert", &smsmode.Error{Endpoint: "creditTransfert.do", Code: smsmode.CodeInternalError}, true},
+		{"HTTP 502 on deleteSMS", &smsmode.HTTPError{Endpoint: "deleteSMS.do", StatusCode: 502}, true},
+		{"unreadable createSubAccount", &smsmode.ProtocolError{Endpoint: "createSubAccount.do"}, true},
+		{"unknown endpoint is assumed to act", &smsmode.HTTPError{StatusCode: 502}, true},
+		// Read-only endpoints change nothing: never ambiguous.
+		{"code 31 on compteRendu", &smsmode.Error{Endpoint: "compteRendu.do", Code: smsmode.CodeInternalError}, false},
+		{"HTTP 502 on credit", &smsmode.HTTPError{Endpoint: "credit.do", StatusCode: 502}, false},
+		{"cut smsList", &smsmode.TransportError{Endpoint: "smsList.do", Written: true}, false},
+		{"unreadable smsStatus", &smsmode.ProtocolError{Endpoint: "smsStatus.do"}, false},
+		{"unreadable responseList", &smsmode.ProtocolError{Endpoint: "responseList.do"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, smsmode.IsAmbiguous(tt.err))
+			require.Equal(t, tt.want, smsmode.IsAmbiguous(fmt.Errorf("task 7: %w", tt.err)), "through wrapping")
+		})
+	}
+}
+
+// TestAmbiguousIsNotRetryable keeps the two questions apart: code 50 is
+// worth retrying and proves a refusal; a 504 is worth retrying and does not.
+func TestAmbiguousIsNotRetryable(t *testing.T) {
+	t.Parallel()
+	c50 := &smsmode.Error{Endpoint: "sendSMS.do", Code: smsmode.CodeTemporarilyUnavailable}
+	require.True(t, smsmode.IsTemporary(c50))
+	require.False(t, smsmode.IsAmbiguous(c50))
+	h504 := &smsmode.HTTPError{Endpoint: "sendSMS.do", StatusCode: 504}
+	require.True(t, smsmode.IsTemporary(h504))
+	require.True(t, smsmode.IsAmbiguous(h504))
+	c31 := &smsmode.Error{Endpoint: "sendSMS.do", Code: smsmode.CodeInternalError}
+	require.True(t, smsmode.IsInternal(c31))
+	require.False(t, smsmode.IsTemporary(c31))
+	require.True(t, smsmode.IsAmbiguous(c31))
+	pe := &smsmode.ProtocolError{Endpoint: "sendSMS.do"}
+	require.True(t, smsmode.IsPermanent(pe))
+	require.True(t, smsmode.IsAmbiguous(pe))
 }

@@ -128,3 +128,18 @@ func ExampleIsAmbiguous() {
 	// accepted by the provider: 1
 	// temporary: true ambiguous: false
 }
+
+func ExampleMatchListed() {
+	// A unicode message comes back from smsList.do with "?" where
+	// ISO-8859-15 has no character, and with the STOP mention the provider
+	// added.
+	sent := "Joyeux Noël 🎄 -20 % ce soir"
+	listed := "Joyeux Noël ? -20 % ce soir STOP 36034"
+	fmt.Printf("%q\n", smsmode.ListedText(sent))
+	fmt.Println(smsmode.MatchListed(sent, listed))
+	fmt.Println(smsmode.MatchListed("Joyeux Noël 🎄", listed))
+	// Output:
+	// "Joyeux Noël ? -20 % ce soir"
+	// true
+	// false
+}

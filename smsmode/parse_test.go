@@ -140,7 +140,10 @@ func TestParseCodeResponse(t *testing.T) {
 	wantCode(t, err, epCreateSubAccount, 41, "Identifiant déjà existant")
 	_, err = parseCodeResponse(epAddContact, "")
 	wantProtocol(t, err)
-	assert.False(t, IsAmbiguous(err), "not a send")
+	assert.True(t, IsAmbiguous(err), "addContact.do acts: the contact may have been added")
+	_, err = parseCredit("")
+	wantProtocol(t, err)
+	assert.False(t, IsAmbiguous(err), "credit.do only reads")
 	_, err = parseCodeResponse(epAddContact, "contact added")
 	wantProtocol(t, err)
 }
@@ -223,6 +226,7 @@ func TestParseCredit(t *testing.T) {
 	}{
 		{"212.5", 212.5}, {"-212.5", -212.5}, {" 212.5\n", 212.5}, {"212,5", 212.5},
 		{"0", 0}, {"1 234,5", 1234.5}, {"1,234.5", 1234.5}, {"+3", 3}, {"100000", 100000},
+		{"100000.0", 100000}, {"-3.0", -3}, {"0.0", 0}, {"1000000000000000.0", 1e15},
 	} {
 		got, err := parseCredit(tt.body)
 		require.NoError(t, err, tt.body)

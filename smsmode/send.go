@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/smsq/smsq/smsmode/text"
 )
 
 // Class is the classe_msg parameter.
@@ -48,10 +46,6 @@ const (
 	StopAlways Stop = 2
 )
 
-// DefaultMaxParts is the provider's nbr_msg when the parameter is omitted:
-// a longer message is cut by the provider, so the client refuses it.
-const DefaultMaxParts = 5
-
 // SMS is a sendSMS.do request.
 type SMS struct {
 	Numbers         []string  // numero: international digits (33612345678) or French national; a leading "+" is dropped
@@ -61,7 +55,7 @@ type SMS struct {
 	SendAt          time.Time // date_envoi; zero means now
 	RefClient       string    // refClient, at most 40 characters
 	Sender          string    // emetteur
-	MaxParts        int       // nbr_msg; 0 omits it (provider default 5)
+	MaxParts        int       // nbr_msg; 0 omits it (provider default 5); at most MaxUnicodeParts for ClassUnicode
 	NotificationURL string    // notification_url
 	ReplyURL        string    // notification_url_reponse
 	Stop            Stop
@@ -110,109 +104,16 @@ func wireValue(field, value string, unicode bool) (string, error) {
 	return v, nil
 }
 
-// encodeMessage returns the wire bytes of an SMS text: GSM-table characters
-// as ISO-8859-15, or UTF-8 for unicode. A character outside the GSM table is
-// refused: the provider would silently turn it into "?".
-func encodeMessage(field string, row int, msg string, class Class) (string, error) {
-	if msg == "" {
-		return "", &RequestError{Field: field, Row: row, Reason: "empty"}
-	}
-	if !utf8.ValidString(msg) {
-		return "", &RequestError{Field: field, Row: row, Reason: "not valid UTF-8"}
-	}
-	if class == ClassUnicode {
-		return msg, nil
-	}
-	b, err := text.EncodeGSM(msg)
-	if err != nil {
-		reason := "contains a character outside the GSM table; send it as unicode (classe_msg=9) or substitute it"
-		var uc *text.UnsupportedCharError
-		if errors.As(err, &uc) {
-			reason = fmt.Sprintf("character %q (U+%04X) at position %d is not in the GSM table; send it as unicode (classe_msg=9) or substitute it", uc.Char, uc.Char, uc.Position+1)
-		}
-		return "", &RequestError{Field: field, Row: row, Reason: reason, Err: err}
-	}
-	return string(b), nil
-}
-
-// checkLength refuses a text the provider would cut at nbr_msg parts
-// (default 5): it is never silently truncated.
-func checkLength(field string, row int, msg string, class Class, stop Stop, maxParts int) error {
-	if maxParts == 0 {
-		maxParts = DefaultMaxParts
-	}
-	mode := text.ForceGSM
-	if class == ClassUnicode {
-		mode = text.ForceUnicode
-	}
-	m, err := text.Prepare(msg, mode)
-	if err != nil {
-		return &RequestError{Field: field, Row: row, Reason: err.Error(), Err: err}
-	}
-	if err := m.Check(int(stop), maxParts); err != nil {
-		reason := err.Error()
-		var tl *text.TooLongError
-		if errors.As(err, &tl) {
-			reason = fmt.Sprintf("needs %d SMS parts, nbr_msg allows %d (the provider would cut it)", tl.Segments, tl.MaxSegments)
-		}
-		return &RequestError{Field: field, Row: row, Reason: reason, Err: err}
-	}
-	return nil
-}
-
-func checkClass(c Class, allowUnicode bool) error {
-	switch c {
-	case 0, ClassPro, ClassReply:
-		return nil
-	case ClassUnicode:
-		if allowUnicode {
-			return nil
-		}
-	}
-	return &RequestError{Field: "classe_msg", Reason: fmt.Sprintf("unsupported value %d", int(c))}
-}
-
-func checkMaxParts(n int) error {
-	if n < 0 {
-		return &RequestError{Field: "nbr_msg", Reason: "must not be negative"}
-	}
-	return nil
-}
-
-// sendParams builds and validates the parameters of a sendSMS.do request.
+// sendParams validates m and builds the parameters of its sendSMS.do
+// request.
 func (c *Client) sendParams(m *SMS) (url.Values, error) {
-	if m == nil {
-		return nil, &RequestError{Field: "message", Reason: "nil request"}
-	}
-	if err := checkClass(m.Class, true); err != nil {
-		return nil, err
-	}
-	switch {
-	case len(m.Numbers) > 0 && m.Group != "":
-		return nil, &RequestError{Field: "numero", Reason: "numero and groupe are exclusive: set exactly one"}
-	case len(m.Numbers) == 0 && m.Group == "":
-		return nil, &RequestError{Field: "numero", Reason: "no recipient: set numero or groupe"}
-	}
-	if m.Stop < StopNone || m.Stop > StopAlways {
-		return nil, &RequestError{Field: "stop", Reason: fmt.Sprintf("must be 0, 1 or 2, got %d", int(m.Stop))}
-	}
-	if err := checkMaxParts(m.MaxParts); err != nil {
-		return nil, err
-	}
-	if err := ValidateSender(m.Sender, m.Class); err != nil {
-		return nil, err
-	}
-	if err := ValidateRefClient(m.RefClient); err != nil {
+	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	msg, err := encodeMessage("message", 0, m.Message, m.Class)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLength("message", 0, m.Message, m.Class, m.Stop, m.MaxParts); err != nil {
-		return nil, err
-	}
-
 	p := url.Values{}
 	p.Set("message", msg)
 	if len(m.Numbers) > 0 {
@@ -247,9 +148,9 @@ func (c *Client) sendParams(m *SMS) (url.Values, error) {
 }
 
 // SendSMS calls sendSMS.do with POST, which has no limit on the number of
-// recipients. The request is validated first (recipients, message charset and
-// length, sender, refClient); a refused request is a *RequestError and
-// nothing is sent. A non-zero code is an *Error.
+// recipients. The request is validated first (SMS.Validate); a refused
+// request is a *RequestError and nothing is sent. A non-zero code is an
+// *Error.
 func (c *Client) SendSMS(ctx context.Context, m *SMS) (*SendResult, error) {
 	p, err := c.sendParams(m)
 	if err != nil {
@@ -270,34 +171,17 @@ func (c *Client) send(ctx context.Context, endpoint string, p url.Values) (*Send
 // Voice is a sendVoiceMessage.do request.
 type Voice struct {
 	Numbers  []string // numero; groupe is not offered for voice
-	Message  string   // read by text-to-speech; ISO-8859-15 characters only
+	Message  string   // read by text-to-speech; ISO-8859-15 characters only, at most MaxVoiceLength
 	Title    string   // read first; provider default "Ceci est un message de sMsmode"
 	Language string   // fr-FR, en-GB, de-DE, es-ES; empty is the provider default
 	SendAt   time.Time
 }
 
-// VoiceLanguages are the documented values of the voice language parameter.
-var VoiceLanguages = []string{"fr-FR", "en-GB", "de-DE", "es-ES"}
-
-// SendVoice calls sendVoiceMessage.do with POST.
+// SendVoice calls sendVoiceMessage.do with POST. The request is validated
+// first (Voice.Validate).
 func (c *Client) SendVoice(ctx context.Context, v *Voice) (*SendResult, error) {
-	if v == nil {
-		return nil, &RequestError{Field: "message", Reason: "nil request"}
-	}
-	if len(v.Numbers) == 0 {
-		return nil, &RequestError{Field: "numero", Reason: "no recipient"}
-	}
-	if v.Message == "" {
-		return nil, &RequestError{Field: "message", Reason: "empty"}
-	}
-	if v.Language != "" {
-		known := false
-		for _, l := range VoiceLanguages {
-			known = known || l == v.Language
-		}
-		if !known {
-			return nil, &RequestError{Field: "language", Reason: fmt.Sprintf("%q is not one of fr-FR, en-GB, de-DE, es-ES", sanitize(v.Language, 16))}
-		}
+	if err := v.Validate(); err != nil {
+		return nil, err
 	}
 	nums, err := joinNumbers("numero", v.Numbers)
 	if err != nil {

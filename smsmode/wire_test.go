@@ -296,7 +296,12 @@ func TestWireVoice(t *testing.T) {
 	assertRequestError(t, err, "language")
 	_, err = c.SendVoice(context.Background(), &smsmode.Voice{Message: "x"})
 	assertRequestError(t, err, "numero")
+	_, err = c.SendVoice(context.Background(), &smsmode.Voice{Numbers: []string{"33612345678"}, Message: strings.Repeat("a", smsmode.MaxVoiceLength+1)})
+	assertRequestError(t, err, "message")
+	assert.Contains(t, err.Error(), "at most 160 characters")
 	assert.Equal(t, 1, rec.count(), "refused requests are not sent")
+	_, err = c.SendVoice(context.Background(), &smsmode.Voice{Numbers: []string{"33612345678"}, Message: strings.Repeat("é", smsmode.MaxVoiceLength)})
+	require.NoError(t, err)
 }
 
 func TestWireBatch(t *testing.T) {
@@ -321,17 +326,25 @@ func TestWireBatch(t *testing.T) {
 	assert.Equal(t, "Accepté", res.Description)
 
 	r := rec.last(t)
-	assertNoCredentialInURL(t, r)
+	// The reference's shape: the file alone in the body, every other
+	// parameter, credentials included, in the query string.
+	assert.Equal(t, "POST", r.Method)
 	assert.Equal(t, "/http/1.6/sendSMSBatch.do", r.Path)
 	mt, _, _ := mime.ParseMediaType(r.ContentType)
 	assert.Equal(t, "multipart/form-data", mt)
-	assert.Equal(t, testToken, r.Form.Get("accessToken"))
-	assert.Equal(t, "2", r.Form.Get("classe_msg"))
-	assert.Equal(t, "24122026-18:30", r.Form.Get("date_envoi"))
-	assert.Equal(t, "batch-1", r.Form.Get("refClient"))
-	assert.Equal(t, "MYSHOP", r.Form.Get("emetteur"))
-	assert.Equal(t, "2", r.Form.Get("nbr_msg"))
-	assert.Equal(t, "https://example.com/dr", r.Form.Get("notification_url"))
+	assert.Empty(t, r.Form, "no form field beside the file")
+	assert.Len(t, r.Files, 1)
+	q, err := url.ParseQuery(r.RawQuery)
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{
+		"accessToken":      {testToken},
+		"classe_msg":       {"2"},
+		"date_envoi":       {"24122026-18:30"},
+		"refClient":        {"batch-1"},
+		"emetteur":         {"MYSHOP"},
+		"nbr_msg":          {"2"},
+		"notification_url": {"https://example.com/dr"},
+	}, q)
 
 	f, ok := r.Files["fichier"]
 	require.True(t, ok, "the CSV goes in part \"fichier\"")
@@ -425,6 +438,13 @@ func TestWireSendValidation(t *testing.T) {
 		{"too long default", &smsmode.SMS{Numbers: n, Message: strings.Repeat("a", 766)}, "message", "needs 6"},
 		{"too long max", &smsmode.SMS{Numbers: n, Message: strings.Repeat("a", 161), MaxParts: 1}, "message", "nbr_msg allows 1"},
 		{"too long unicode", &smsmode.SMS{Numbers: n, Message: strings.Repeat("☺", 71), MaxParts: 1, Class: smsmode.ClassUnicode}, "message", "needs 2"},
+		{"unicode nbr_msg above 5", &smsmode.SMS{Numbers: n, Message: strings.Repeat("☺", 400), MaxParts: 8, Class: smsmode.ClassUnicode}, "nbr_msg", "at most 5"},
+		{"unicode beyond 5 parts", &smsmode.SMS{Numbers: n, Message: strings.Repeat("☺", 336), Class: smsmode.ClassUnicode}, "message", "needs 6"},
+		{"relative notification_url", &smsmode.SMS{Numbers: n, Message: "x", NotificationURL: "/dr"}, "notification_url", "absolute"},
+		{"notification_url_reponse scheme", &smsmode.SMS{Numbers: n, Message: "x", ReplyURL: "ftp://x/mo"}, "notification_url_reponse", "absolute"},
+		{"sender phone number with dots", &smsmode.SMS{Numbers: n, Message: "x", Sender: "06.12.34.56"}, "emetteur", "phone number"},
+		{"sender of 12 septets", &smsmode.SMS{Numbers: n, Message: "x", Sender: "[MYSHOP-10]"}, "emetteur", "septets"},
+		{"straddling € past nbr_msg", &smsmode.SMS{Numbers: n, Message: strings.Repeat("a", 152) + "€" + strings.Repeat("a", 152), MaxParts: 2}, "message", "needs 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

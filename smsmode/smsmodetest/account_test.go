@@ -115,7 +115,7 @@ func TestCreateAuthorisation(t *testing.T) {
 		require.Equal(t, Pseudo, a.Account)
 
 		// The new token works.
-		require.Equal(t, "1000", get(t, s, "credit.do", url.Values{"accessToken": {a.AccessToken}}).body)
+		require.Equal(t, "1000.0", get(t, s, "credit.do", url.Values{"accessToken": {a.AccessToken}}).body)
 	}
 
 	res, err := http.Post(base+"username=jean&pass=wrong", "", nil)

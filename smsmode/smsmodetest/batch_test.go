@@ -123,3 +123,27 @@ func TestSendSMSBatchInvalid(t *testing.T) {
 	require.Equal(t, "35 | Paramètre obligatoire manquant", get(t, s, "sendSMSBatch.do", params()).body)
 	require.Equal(t, http.StatusOK, get(t, s, "sendSMSBatch.do", params()).status)
 }
+
+// TestSendSMSBatchReferenceShape is the 2.7 reference's example as its curl
+// line sends it: credentials in the query string, the three-column file
+// alone in part "fichier".
+func TestSendSMSBatchReferenceShape(t *testing.T) {
+	t.Parallel()
+	file := []byte(`"numero","message","emetteur"` + "\n" +
+		`"99999911","Ceci est le corps du message 1, test fichier CSV","RDV"` + "\n" +
+		`88888888,"Ceci est le corps du message 2, test fichier CSV",""` + "\n" +
+		`77777777,"Ceci est le corps du message 3, test fichier CSV","TOTO"` + "\n")
+	s := newServer(t)
+	r := postBatch(t, s, url.Values{"pseudo": {Pseudo}, "pass": {Pass}}, file)
+	m := batchAccepted.FindStringSubmatch(r.body)
+	require.NotNil(t, m, r.body)
+	rows := s.Campaign(m[1])
+	require.Len(t, rows, 3, "La requête ainsi définie permettra d'envoyer 3 SMS")
+	require.Equal(t, []string{"99999911"}, rows[0].Numbers)
+	require.Equal(t, "RDV", rows[0].Sender)
+	require.Equal(t, "", rows[1].Sender)
+	require.Equal(t, "Ceci est le corps du message 3, test fichier CSV", rows[2].Text)
+	require.Equal(t, "TOTO", rows[2].Sender)
+	req := s.Requests()[0]
+	require.Equal(t, Pass, req.Params.Get("pass"), "read from the query string")
+}

@@ -33,10 +33,12 @@ func (s *Server) startReportsLocked(ms []*message, now time.Time) {
 	t = time.AfterFunc(ms[0].SendAt.Sub(now), func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		delete(s.timers, t) // t is set: AfterFunc returned under the same lock
-		if s.cbClosed {
+		// t is set: AfterFunc returned under the same lock. A timer that
+		// Reset or Close removed has nothing left to do.
+		if _, live := s.timers[t]; !live || s.cbClosed {
 			return
 		}
+		delete(s.timers, t)
 		var due []*message
 		for _, m := range ms {
 			if !m.Deleted && m.scheduled {
@@ -53,15 +55,23 @@ func (s *Server) startReportsLocked(ms []*message, now time.Time) {
 }
 
 // report sets statuses, in order, for every recipient of ms and calls
-// their notification_url. It stops at a message deleted meanwhile.
+// their notification_url. It stops at a message deleted meanwhile, and at
+// a Reset. A voice message follows voice statuses (see voiceStatus).
 func (s *Server) report(ms []*message, statuses []smsmode.Status) {
 	defer s.cbWG.Done()
+	s.mu.Lock()
+	gen := s.gen
+	s.mu.Unlock()
 	for _, m := range ms {
 	recipients:
 		for _, n := range m.Numbers { // Numbers never changes after acceptance
 			for _, st := range statuses {
+				st, ok := statusFor(m, st)
+				if !ok {
+					continue
+				}
 				s.mu.Lock()
-				if m.Deleted {
+				if m.Deleted || s.gen != gen {
 					s.mu.Unlock()
 					break recipients
 				}
@@ -80,6 +90,8 @@ func (s *Server) report(ms []*message, statuses []smsmode.Status) {
 // national digits) of a message, designated by its smsID or, for a batch,
 // by its campagneID, and calls the message's notification_url the way the
 // provider does. It returns an error when there is no such live recipient,
+// when the status is not one of the message's kind (16, listened, is for
+// voice messages only; 11 to 15, the SMS delivery states, for SMS only),
 // when the callback fails or answers a non-2xx status, or after Close. A
 // message without notification_url only has its status set.
 func (s *Server) Deliver(smsID, number string, status smsmode.Status) error {
@@ -94,7 +106,11 @@ func (s *Server) Deliver(smsID, number string, status smsmode.Status) error {
 	m := s.recipientLocked(smsID, number)
 	if m == nil {
 		s.mu.Unlock()
-		return fmt.Errorf("smsmodetest: no live message %q to %s", smsID, number)
+		return refuse(http.StatusNotFound, "smsmodetest: no live message %q to %s", smsID, number)
+	}
+	if err := fitsKind(m, status); err != nil {
+		s.mu.Unlock()
+		return err
 	}
 	s.promoteLocked(m, s.now())
 	m.Statuses[number] = status
@@ -107,6 +123,33 @@ func (s *Server) Deliver(smsID, number string, status smsmode.Status) error {
 	s.mu.Unlock()
 	defer s.cbWG.Done()
 	return s.call(CallbackDelivery, u)
+}
+
+// statusFor returns the status an automatic report sets on m for st, and
+// false when it does not apply: a voice message is listened (16) where an
+// SMS is received (11) or delivered (14), and has no operator delivery
+// states (12, 13, 15); an SMS is never listened. Failures apply to both.
+func statusFor(m *message, st smsmode.Status) (smsmode.Status, bool) {
+	voice := m.Endpoint == "sendVoiceMessage.do"
+	switch {
+	case voice && (st == smsmode.StatusReceived || st == smsmode.StatusDelivered):
+		return smsmode.StatusListened, true
+	case voice && deliveryOnly(st), !voice && st == smsmode.StatusListened:
+		return 0, false
+	}
+	return st, true
+}
+
+// fitsKind refuses a status of the other kind of message (see statusFor).
+func fitsKind(m *message, st smsmode.Status) error {
+	voice := m.Endpoint == "sendVoiceMessage.do"
+	switch {
+	case voice && deliveryOnly(st):
+		return refuse(http.StatusUnprocessableEntity, "smsmodetest: %s is a voice message: status %d (%s) is for SMS; a call is listened (16) or fails", m.SMSID, int(st), st)
+	case !voice && st == smsmode.StatusListened:
+		return refuse(http.StatusUnprocessableEntity, "smsmodetest: %s is an SMS: status 16 (listened) is for voice messages", m.SMSID)
+	}
+	return nil
 }
 
 // deliveryURLLocked builds the delivery report callback, parameters in the
@@ -130,7 +173,7 @@ func (s *Server) deliveryURLLocked(m *message, number string, st smsmode.Status)
 	if strings.HasPrefix(number, "33") {
 		q.WriteString("&mcc_mnc=" + mccMNCFrance)
 	}
-	q.WriteString("&cost=" + formatCredits(float64(m.Segments)))
+	q.WriteString("&cost=" + formatCredits(float64(m.segmentsFor(number))))
 	return withQuery(m.NotificationURL, q.String())
 }
 
@@ -162,11 +205,11 @@ func (s *Server) Reply(smsID, from, text string) (responseID string, err error) 
 	m := s.recipientLocked(smsID, from)
 	if m == nil {
 		s.mu.Unlock()
-		return "", fmt.Errorf("smsmodetest: no live message %q to %s", smsID, from)
+		return "", refuse(http.StatusNotFound, "smsmodetest: no live message %q to %s", smsID, from)
 	}
 	if m.Class != 4 {
 		s.mu.Unlock()
-		return "", fmt.Errorf("smsmodetest: message %q has classe_msg=%d: only classe_msg=4 can be answered", smsID, m.Class)
+		return "", refuse(http.StatusUnprocessableEntity, "smsmodetest: message %q has classe_msg=%d: only classe_msg=4 can be answered", smsID, m.Class)
 	}
 	r := &reply{id: s.newIDLocked(), receivedAt: s.now(), from: from, text: text, to: ShortCode, smsID: m.cbID}
 	s.replies = append(s.replies, r)
@@ -190,6 +233,25 @@ func (s *Server) Reply(smsID, from, text string) (responseID string, err error) 
 	defer s.cbWG.Done()
 	return r.id, s.call(CallbackReply, u)
 }
+
+// refusal is an error of Deliver or Reply that refuses the call, with the
+// HTTP status the control API answers for it.
+type refusal struct {
+	status int
+	msg    string
+}
+
+func (e *refusal) Error() string { return e.msg }
+
+func refuse(status int, format string, args ...any) error {
+	return &refusal{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// callbackError is a callback that failed or answered a non-2xx status.
+type callbackError struct{ err error }
+
+func (e *callbackError) Error() string { return e.err.Error() }
+func (e *callbackError) Unwrap() error { return e.err }
 
 // withQuery appends query to a notification URL that may have one already.
 func withQuery(base, query string) string {
@@ -232,7 +294,7 @@ func (s *Server) call(kind, u string) error {
 		err = errors.New("HTTP " + strconv.Itoa(cb.StatusCode))
 	}
 	if err != nil {
-		err = fmt.Errorf("smsmodetest: %s callback %s: %w", kind, u, err)
+		err = &callbackError{fmt.Errorf("smsmodetest: %s callback %s: %w", kind, u, err)}
 	}
 	s.mu.Lock()
 	s.callbacks.add(cb)

@@ -1,6 +1,7 @@
 package smsmodetest
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -14,6 +15,8 @@ const (
 	faultHTTP
 	faultDrop
 	faultDropAfter
+	faultAcceptThenCode
+	faultAcceptThenHTTP
 )
 
 // fault is one scripted failure, consumed by the next matching requests.
@@ -60,6 +63,27 @@ func (s *Server) DropAfterAccept(endpoint string, times int) {
 	s.addFault(fault{kind: faultDropAfter, endpoint: endpoint, times: times})
 }
 
+// AcceptThenFail makes the server process the next times requests to
+// endpoint normally (a send is accepted, charged and recorded, and its
+// automatic reports start) and then answer "code | description" instead of
+// the real answer. With code 31 (Erreur interne) this is the provider
+// failing after it took the message: the client sees a refusal-looking
+// answer for a message that is on its way, which smsmode.IsAmbiguous
+// reports. Other codes are accepted too, to test clients against answers
+// the reference does not describe.
+func (s *Server) AcceptThenFail(endpoint string, code smsmode.Code, times int) {
+	s.addFault(fault{kind: faultAcceptThenCode, endpoint: endpoint, code: code, times: times})
+}
+
+// AcceptThenFailHTTP makes the server process the next times requests to
+// endpoint normally (a send is accepted, charged and recorded) and then
+// answer the HTTP status, as a proxy or load balancer in front of the
+// provider does when its answer comes too late (502 Bad Gateway, 504
+// Gateway Timeout).
+func (s *Server) AcceptThenFailHTTP(endpoint string, status, times int) {
+	s.addFault(fault{kind: faultAcceptThenHTTP, endpoint: endpoint, status: status, times: times})
+}
+
 // FailNumber makes every send whose recipients include number (national
 // French or international digits) answer code until ClearFaults; code 0
 // removes the fault for that number. Unlike the other faults it applies
@@ -89,18 +113,26 @@ func (s *Server) ClearFaults() {
 }
 
 func (s *Server) addFault(f fault) {
+	if err := s.tryAddFault(f); err != nil {
+		panic(err.Error())
+	}
+}
+
+// tryAddFault adds f, or reports an unknown endpoint.
+func (s *Server) tryAddFault(f fault) error {
 	if f.endpoint != "" {
 		f.endpoint = canonicalEndpoint(f.endpoint)
 		if _, ok := endpoints[f.endpoint]; !ok {
-			panic("smsmodetest: unknown endpoint " + strconv.Quote(f.endpoint))
+			return errors.New("smsmodetest: unknown endpoint " + strconv.Quote(f.endpoint))
 		}
 	}
 	if f.times == 0 {
-		return
+		return nil
 	}
 	s.mu.Lock()
 	s.faults = append(s.faults, &f)
 	s.mu.Unlock()
+	return nil
 }
 
 // takeFault consumes the first fault matching endpoint.

@@ -18,7 +18,7 @@ func TestFailNext(t *testing.T) {
 	s.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 2)
 	p := params("message", "x", "numero", "33600000000")
 	require.Equal(t, "50 | Temporairement inaccessible", post(t, s, "sendSMS.do", p).body)
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body, "other endpoints are not affected")
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body, "other endpoints are not affected")
 	require.Equal(t, "50 | Temporairement inaccessible", get(t, s, "sendSMS.do", p).body)
 	require.Regexp(t, acceptedPattern, post(t, s, "sendSMS.do", p).body)
 	require.Len(t, s.Messages(), 1)
@@ -50,7 +50,7 @@ func TestFailNextUntilCleared(t *testing.T) {
 		require.Equal(t, "50 | Temporairement inaccessible", get(t, s, "credit.do", params()).body)
 	}
 	s.ClearFaults()
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
 }
 
 func TestFaultsAreConsumedInOrder(t *testing.T) {
@@ -61,7 +61,7 @@ func TestFaultsAreConsumedInOrder(t *testing.T) {
 	require.Equal(t, "50 | Temporairement inaccessible", get(t, s, "credit.do", params()).body)
 	require.Equal(t, http.StatusBadGateway, get(t, s, "credit.do", params()).status)
 	require.Equal(t, "31 | Erreur interne", get(t, s, "credit.do", params()).body)
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
 }
 
 func TestFailNextUnknownEndpointPanics(t *testing.T) {
@@ -136,7 +136,7 @@ func TestDropAfterAccept(t *testing.T) {
 func TestLatency(t *testing.T) {
 	s := newServer(t, WithLatency(30*time.Millisecond))
 	start := time.Now()
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
 	require.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
 
 	// A client giving up ends the wait, and the request is not processed.
@@ -182,4 +182,77 @@ func TestClientErrorsAreNotFaults(t *testing.T) {
 
 	_, err := http.Get(s.URL + "credit.do")
 	require.False(t, errors.Is(err, context.Canceled))
+}
+
+func TestAcceptThenFail(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.AcceptThenFail("sendSMS.do", smsmode.CodeInternalError, 2)
+	p := params("message", "x", "numero", "33600000000")
+	require.Equal(t, "31 | Erreur interne", post(t, s, "sendSMS.do", p).body)
+	require.Equal(t, "31 | Erreur interne", get(t, s, "sendSMS.do", p).body)
+	require.Len(t, s.Messages(), 2, "both were accepted and recorded")
+	require.Equal(t, float64(DefaultCredit-2), s.Credit(), "and charged")
+	require.Regexp(t, acceptedPattern, post(t, s, "sendSMS.do", p).body, "the fault is consumed")
+
+	// Any code can be scripted; each endpoint words it its own way.
+	s.AcceptThenFail("compteRendu.do", smsmode.CodeInternalError, 1)
+	require.Equal(t, "31 | Erreur interne lors de la requête", get(t, s, "compteRendu.do", params("smsID", s.Messages()[0].SMSID)).body)
+}
+
+func TestAcceptThenFailHTTP(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.AcceptThenFailHTTP("sendSMSBatch.do", http.StatusGatewayTimeout, 1)
+	r := postBatch(t, s, params(), []byte("numero,message,emetteur\n33600000000,x,\n33600000001,y,\n"))
+	require.Equal(t, http.StatusGatewayTimeout, r.status)
+	require.Equal(t, "504 Gateway Timeout\n", r.body)
+	require.Len(t, s.Messages(), 2, "the batch was accepted")
+	require.Equal(t, float64(DefaultCredit-2), s.Credit())
+
+	s.AcceptThenFailHTTP("", http.StatusBadGateway, 1)
+	r = post(t, s, "sendVoiceMessage.do", params("message", "x", "numero", "33600000000"))
+	require.Equal(t, http.StatusBadGateway, r.status)
+	require.Len(t, s.Messages(), 3)
+	require.Panics(t, func() { s.AcceptThenFailHTTP("nope.do", 502, 1) })
+}
+
+// TestAcceptThenFailThroughTheClient checks what the client makes of it:
+// an error that IsAmbiguous reports, for a message the provider has.
+func TestAcceptThenFailThroughTheClient(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := s.Client()
+	ctx := context.Background()
+	send := func() error {
+		_, err := c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33612345678"}, Message: "Bonjour"})
+		return err
+	}
+	s.AcceptThenFail("sendSMS.do", smsmode.CodeInternalError, 1)
+	err := send()
+	var pe *smsmode.Error
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, smsmode.CodeInternalError, pe.Code)
+	require.True(t, smsmode.IsAmbiguous(err))
+	require.True(t, smsmode.IsInternal(err))
+
+	for _, status := range []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout} {
+		s.AcceptThenFailHTTP("sendSMS.do", status, 1)
+		err = send()
+		var he *smsmode.HTTPError
+		require.ErrorAs(t, err, &he)
+		require.Equal(t, status, he.StatusCode)
+		require.True(t, smsmode.IsAmbiguous(err), "%d", status)
+		require.True(t, smsmode.IsTemporary(err), "%d", status)
+	}
+	require.Len(t, s.Messages(), 5, "every one of them was accepted")
+
+	// A refusal that is proven is not ambiguous, and nothing was accepted.
+	s.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 1)
+	err = send()
+	require.False(t, smsmode.IsAmbiguous(err))
+	s.FailHTTP("sendSMS.do", http.StatusTooManyRequests, 1)
+	err = send()
+	require.False(t, smsmode.IsAmbiguous(err))
+	require.Len(t, s.Messages(), 5)
 }

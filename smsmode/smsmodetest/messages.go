@@ -19,10 +19,11 @@ type Message struct {
 	Numbers []string // recipients, international digits, without duplicates
 	Group   string   // groupe, when the recipients came from a group
 
-	// Text is what the handset shows (or the voice reads): decoded from
-	// ISO-8859-15 for classes 2 and 4, characters outside the reference's
-	// table becoming "?"; from UTF-8 for classe_msg=9; cut to MaxParts; with
-	// the STOP mention when one was added.
+	// Text is what the first recipient's handset shows (or the voice
+	// reads): decoded from ISO-8859-15 for classes 2 and 4, characters
+	// outside the reference's table becoming "?"; from UTF-8 for
+	// classe_msg=9; cut to MaxParts; with the STOP mention when one was
+	// added ("STOP 36034" in France, "no-sms.eu" abroad; see TextFor).
 	Text    string
 	Raw     []byte // the message parameter's bytes as received
 	Class   int    // classe_msg: 2, 4 or 9
@@ -42,8 +43,12 @@ type Message struct {
 
 	Title, Language string // voice
 
-	Segments int     // billed segments per recipient, STOP mention included
-	Cost     float64 // credits debited: Segments × recipients
+	// Segments is what each recipient is billed, STOP mention included:
+	// the first recipient's when the mention differs by country (see
+	// TextFor).
+	Segments int
+	Cost     float64 // credits debited: the segments of every recipient
+
 	// Statuses is each recipient's delivery status: 0 (sent) or 10
 	// (scheduled) at acceptance, then what Deliver or automatic reports set.
 	Statuses map[string]smsmode.Status
@@ -51,6 +56,36 @@ type Message struct {
 	// visible through the API.
 	Deleted    bool
 	AcceptedAt time.Time
+
+	// variants holds the text and segments of each STOP mention the
+	// recipients get; it is set once, at acceptance, and never changed.
+	variants map[string]variant
+}
+
+// variant is a message's text for the recipients of one STOP mention.
+type variant struct {
+	text      string
+	segments  int
+	truncated bool
+}
+
+// TextFor returns what the handset of number (international digits, one of
+// Numbers) shows. It differs from Text only with the stop parameter, when
+// the recipients are in several countries: the STOP mention is "STOP 36034"
+// for French numbers (33…) and "no-sms.eu" for the others.
+func (m Message) TextFor(number string) string {
+	if v, ok := m.variants[stopMentionFor(number)]; ok {
+		return v.text
+	}
+	return m.Text
+}
+
+// segmentsFor returns the segments billed to number.
+func (m Message) segmentsFor(number string) int {
+	if v, ok := m.variants[stopMentionFor(number)]; ok {
+		return v.segments
+	}
+	return m.Segments
 }
 
 // Scheduled reports whether the message waits for its date_envoi.

@@ -63,10 +63,12 @@ var statusText = map[smsmode.Status]string{
 // recipients finds the messages of the request's smsID, brings their
 // statuses up to date and returns each recipient's number and status, in
 // order; a failed look-up returns the answer to give instead.
-func (c *call) recipients() (numbers []string, statuses []smsmode.Status, failure *answer) {
-	fail := func(code smsmode.Code) ([]string, []smsmode.Status, *answer) {
+//
+// reported tells whether a delivery report was asked for (notification_url).
+func (c *call) recipients() (numbers []string, statuses []smsmode.Status, reported bool, failure *answer) {
+	fail := func(code smsmode.Code) ([]string, []smsmode.Status, bool, *answer) {
 		a := c.fail(code)
-		return nil, nil, &a
+		return nil, nil, false, &a
 	}
 	if !c.authenticated() {
 		return fail(smsmode.CodeAuthentication)
@@ -79,22 +81,41 @@ func (c *call) recipients() (numbers []string, statuses []smsmode.Status, failur
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ms := s.lookupLocked(id)
-	if len(ms) == 0 {
+	if len(ms) == 0 || !s.searchableLocked(ms[0], c.now) {
 		return fail(smsmode.CodeNotFound)
 	}
 	for _, m := range ms {
 		s.promoteLocked(m, c.now)
+		reported = reported || m.NotificationURL != ""
 		for _, n := range m.Numbers {
 			numbers = append(numbers, n)
 			statuses = append(statuses, m.Statuses[n])
 		}
 	}
-	return numbers, statuses, nil
+	return numbers, statuses, reported, nil
+}
+
+// searchDays is how far back compteRendu.do and smsStatus.do look: "les
+// SMS doivent avoir été envoyés dans les 30 derniers jours par rapport à la
+// date du jour".
+const searchDays = 30
+
+// searchableLocked reports whether m (or its campaign, whose rows share a
+// date) was sent on or after the day 30 days before today, in the server's
+// zone; an older message is answered like an unknown one (61).
+func (s *Server) searchableLocked(m *message, now time.Time) bool {
+	sent := m.AcceptedAt
+	if m.SendAt.After(sent) {
+		sent = m.SendAt
+	}
+	y, mo, d := now.In(s.loc).Date()
+	since := time.Date(y, mo, d-searchDays, 0, 0, 0, 0, s.loc)
+	return !sent.Before(since)
 }
 
 // compteRendu is compteRendu.do: "33600000000 11 | 33611111111 13".
 func (c *call) compteRendu() answer {
-	numbers, statuses, failure := c.recipients()
+	numbers, statuses, _, failure := c.recipients()
 	if failure != nil {
 		return *failure
 	}
@@ -107,17 +128,46 @@ func (c *call) compteRendu() answer {
 
 // smsStatus is smsStatus.do: "0 | Envoyé". For several recipients it gives
 // the campaign's status (see campaignStatus).
+//
+// The reference gives 11 (Reçu) and 13 (Délivré) "seulement si compte-rendu
+// a été sélectionné, sinon Envoyé": the API's way of selecting a report is
+// notification_url, so a message sent without one shows 0 for every
+// delivery status (11, 13 and the annex's 12, 14, 15); failures still show.
 func (c *call) smsStatus() answer {
-	_, all, failure := c.recipients()
+	_, all, reported, failure := c.recipients()
 	if failure != nil {
 		return *failure
 	}
+	if !reported {
+		for i, st := range all {
+			if deliveryOnly(st) {
+				all[i] = smsmode.StatusSent
+			}
+		}
+	}
 	st := campaignStatus(all)
+	if st == smsmode.StatusReceptionError {
+		// 35 is "Paramètre(s) incorrect(s)" on this endpoint, whose table
+		// gives the reception error as 39.
+		st = smsmode.StatusReceptionFailed
+	}
 	desc, ok := statusText[st]
 	if !ok {
 		desc = statusText[smsmode.StatusUndefined]
 	}
 	return textAnswer(strconv.Itoa(int(st)) + " | " + desc)
+}
+
+// deliveryOnly reports the statuses only a delivery report tells: received
+// (11), partially delivered (12), delivered to the operator (13), delivered
+// (14), partially received (15).
+func deliveryOnly(st smsmode.Status) bool {
+	switch st {
+	case smsmode.StatusReceived, smsmode.StatusPartiallyDelivered, smsmode.StatusDeliveredToOperator,
+		smsmode.StatusDelivered, smsmode.StatusPartiallyReceived:
+		return true
+	}
+	return false
 }
 
 // campaignStatus sums up recipients' statuses (the reference does not say
@@ -142,12 +192,13 @@ func campaignStatus(all []smsmode.Status) smsmode.Status {
 	return smsmode.StatusSent
 }
 
-// creditBalance is credit.do: a bare number such as 212.5.
+// creditBalance is credit.do: a bare decimal number such as 212.5 or
+// 1000.0.
 func (c *call) creditBalance() answer {
 	if !c.authenticated() {
 		return c.fail(smsmode.CodeAuthentication)
 	}
-	return textAnswer(formatCredits(c.s.Credit()))
+	return textAnswer(formatBalance(c.s.Credit()))
 }
 
 // smsList is smsList.do: the most recent messages first, rows

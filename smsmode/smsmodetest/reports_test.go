@@ -2,6 +2,7 @@ package smsmodetest
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/smsq/smsq/smsmode"
 )
+
+// acceptedVoice is sendVoiceMessage.do's answer to an accepted send.
+var acceptedVoice = regexp.MustCompile(`^0 \| Accepté \(message accepté par le système et en cours de traitement\) \| ([A-Za-z0-9]{12})$`)
 
 func TestCompteRendu(t *testing.T) {
 	s := newServer(t)
@@ -28,8 +32,10 @@ func TestCompteRendu(t *testing.T) {
 
 func TestSMSStatus(t *testing.T) {
 	s := newServer(t)
-	one := mustAccept(t, s, "message", "x", "numero", "33600000000")
-	two := mustAccept(t, s, "message", "x", "numero", "33600000000,33611111111")
+	rc := newReceiver(t)
+	// A delivery report was asked for: smsStatus.do shows 11 and 13.
+	one := mustAccept(t, s, "message", "x", "numero", "33600000000", "notification_url", rc.URL)
+	two := mustAccept(t, s, "message", "x", "numero", "33600000000,33611111111", "notification_url", rc.URL)
 	for _, tc := range []struct {
 		id     string
 		number string
@@ -59,13 +65,73 @@ func TestSMSStatus(t *testing.T) {
 		get(t, s, "smsStatus.do", params("accessToken", "", "pseudo", "x", "pass", "y", "smsID", one)).body)
 }
 
+// "11 Reçu (seulement si compte-rendu a été sélectionné, sinon Envoyé)",
+// and 13 likewise: without notification_url the delivery states show as 0.
+func TestSMSStatusWithoutDeliveryReport(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	one := mustAccept(t, s, "message", "x", "numero", "33600000000")
+	two := mustAccept(t, s, "message", "x", "numero", "33600000000,33611111111")
+	for _, tc := range []struct {
+		id     string
+		number string
+		status smsmode.Status
+		want   string
+	}{
+		{one, "33600000000", smsmode.StatusDeliveredToOperator, "0 | Envoyé"},
+		{one, "33600000000", smsmode.StatusReceived, "0 | Envoyé"},
+		{one, "33600000000", smsmode.StatusDelivered, "0 | Envoyé"},
+		{two, "33600000000", smsmode.StatusReceived, "0 | Envoyé"},
+		{two, "33611111111", smsmode.StatusDeliveredToOperator, "0 | Envoyé"},
+		{two, "33611111111", smsmode.StatusReceptionError, "0 | Envoyé"},
+		// 35 is a parameter error on smsStatus.do, whose table has 39.
+		{two, "33600000000", smsmode.StatusReceptionError, "39 | Erreur réception"},
+		{one, "33600000000", smsmode.StatusPermanentPhone, "3523 | Erreur permanente téléphone"},
+	} {
+		require.NoError(t, s.Deliver(tc.id, tc.number, tc.status))
+		require.Equal(t, tc.want, get(t, s, "smsStatus.do", params("smsID", tc.id)).body, "%d", tc.status)
+	}
+	// compteRendu.do shows the statuses all the same.
+	require.Equal(t, "33600000000 35 | 33611111111 35", get(t, s, "compteRendu.do", params("smsID", two)).body)
+}
+
+// A voice message is a call: it is listened (16), never received as an SMS.
+func TestVoiceStatuses(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, WithAutoDelivery(smsmode.StatusDeliveredToOperator, smsmode.StatusReceived))
+	r := post(t, s, "sendVoiceMessage.do", params("message", "Bonjour", "numero", "33600000000,33611111111"))
+	id := acceptedVoice.FindStringSubmatch(r.body)
+	require.NotNil(t, id, r.body)
+	eventually(t, func() bool {
+		return get(t, s, "compteRendu.do", params("smsID", id[1])).body == "33600000000 16 | 33611111111 16"
+	}, "automatic reports make a voice message listened")
+	require.Equal(t, "16 | Ecouté", get(t, s, "smsStatus.do", params("smsID", id[1])).body, "16 needs no delivery report")
+
+	require.ErrorContains(t, s.Deliver(id[1], "33600000000", smsmode.StatusReceived), "voice message")
+	require.ErrorContains(t, s.Deliver(id[1], "33600000000", smsmode.StatusDeliveredToOperator), "voice message")
+	require.NoError(t, s.Deliver(id[1], "33600000000", smsmode.StatusNotDelivered))
+	require.Equal(t, "33600000000 50 | 33611111111 16", get(t, s, "compteRendu.do", params("smsID", id[1])).body)
+
+	// And an SMS is never listened.
+	s.SetAutoDelivery(smsmode.StatusListened, smsmode.StatusReceived)
+	sms := mustAccept(t, s, "message", "x", "numero", "33600000000")
+	eventually(t, func() bool { return get(t, s, "compteRendu.do", params("smsID", sms)).body == "33600000000 11" }, "16 skipped for an SMS")
+	require.ErrorContains(t, s.Deliver(sms, "33600000000", smsmode.StatusListened), "voice messages")
+}
+
 func TestCredit(t *testing.T) {
 	s := newServer(t, WithCredit(212.5))
 	require.Equal(t, "212.5", get(t, s, "credit.do", params()).body)
 	s.SetCredit(-3) // post-paid accounts show a negative balance
-	require.Equal(t, "-3", post(t, s, "credit.do", params()).body)
+	require.Equal(t, "-3.0", post(t, s, "credit.do", params()).body)
+	// Always a decimal point, as in the reference's example: a client
+	// written against the live API may look for one.
+	for credit, want := range map[float64]string{100000: "100000.0", 0: "0.0", 0.25: "0.25", 1e15: "1000000000000000.0"} {
+		s.SetCredit(credit)
+		require.Equal(t, want, get(t, s, "credit.do", params()).body)
+	}
 	s.SetCredit(1000)
-	require.Equal(t, "1000", get(t, s, "credit.do", params("accessToken", "", "pseudo", Pseudo, "pass", Pass)).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params("accessToken", "", "pseudo", Pseudo, "pass", Pass)).body)
 	require.Equal(t, "32 | Erreur d'authentification", get(t, s, "credit.do", params("accessToken", "bad")).body)
 }
 

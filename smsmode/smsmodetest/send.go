@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/smsq/smsq/smsmode"
-	"github.com/smsq/smsq/smsmode/text"
 )
 
 // Limits of the reference.
@@ -23,9 +22,6 @@ const (
 	maxUnicodeParts  = 5   // "Un maximum de 5 SMS peut être concaténé"
 	stopLimit        = 149 // stop=1 adds the mention up to this many characters
 )
-
-// stopMention is appended by the stop parameter: "STOP" and the shortcode.
-const stopMention = " STOP " + ShortCode
 
 // voiceLanguages are the values of language (3.1+).
 var voiceLanguages = map[string]bool{"fr-FR": true, "en-GB": true, "de-DE": true, "es-ES": true}
@@ -88,29 +84,37 @@ func (c *call) parseSendOpts(batch bool) (o sendOpts, ok bool) {
 	return o, true
 }
 
-// validSender applies the reference's emetteur rules: at most 11
-// characters, no accent, no space, not a phone number, not with classe_msg=4.
+// validSender applies the reference's emetteur rules ("Maximum 11
+// caractères, sans accent ni espace", "Numéro de téléphone non autorisé",
+// not with classe_msg=4), read as a GSM network does: printable ASCII of the
+// character table (no space, no accent, no backtick), at most 11 septets
+// where { } [ ] \ ^ ~ | take two, and at least one letter (digits and
+// punctuation alone are a number).
 func validSender(s string, class int) bool {
-	if class == 4 || len(s) > maxSender {
+	if class == 4 {
 		return false
 	}
-	digits := 0
+	septets, letter := 0, false
 	for i := 0; i < len(s); i++ {
 		b := s[i]
-		if b <= ' ' || b >= 0x7f { // space, control or non-ASCII (accent)
+		if b <= ' ' || b >= 0x7f || b == '`' {
 			return false
 		}
-		if b >= '0' && b <= '9' {
-			digits++
+		septets++
+		switch b {
+		case '{', '}', '[', ']', '\\', '^', '~', '|':
+			septets++
+		}
+		if lower := b | 0x20; lower >= 'a' && lower <= 'z' {
+			letter = true
 		}
 	}
-	phone := strings.TrimPrefix(s, "+")
-	return digits != len(phone)
+	return letter && septets <= maxSender
 }
 
 // newMessage builds a message from its raw bytes under o, applying the
-// character table, nbr_msg and the STOP mention.
-func newMessage(endpoint string, raw string, o sendOpts) *message {
+// character table, nbr_msg and the STOP mention for each of numbers.
+func newMessage(endpoint string, raw string, o sendOpts, numbers []string) *message {
 	m := &message{Message: Message{
 		Endpoint:        endpoint,
 		Raw:             []byte(raw),
@@ -130,70 +134,31 @@ func newMessage(endpoint string, raw string, o sendOpts) *message {
 	} else {
 		shown = decodeGSM(raw)
 	}
-	m.Text, m.Segments, m.Truncated = compose(shown, m.Unicode, o.stop, o.maxParts)
+	m.Numbers = numbers
+	m.compose(shown)
 	return m
 }
 
-// compose returns the text as sent (cut to fit maxParts, STOP mention
-// appended) and its segments. The cut keeps the longest prefix that fits
-// with its mention, which is what a client checking
-// text.Message.Check(stop, maxParts) expects never to happen.
-func compose(s string, unicode bool, stop, maxParts int) (shown string, segments int, truncated bool) {
-	mode := text.ForceGSM
-	if unicode {
-		mode = text.ForceUnicode
-		maxParts = min(maxParts, maxUnicodeParts)
-	}
-	withStop := func(p string) string {
-		if stopAdded(p, stop) {
-			return p + stopMention
+// compose sets the text each recipient's handset shows, cut to MaxParts
+// with the STOP mention of its country, and bills it: Text and Segments
+// are the first recipient's, Cost the sum over the recipients.
+func (m *message) compose(shown string) {
+	m.variants = make(map[string]variant, 1)
+	m.Cost = 0
+	for _, n := range m.Numbers {
+		mention := stopMentionFor(n)
+		v, ok := m.variants[mention]
+		if !ok {
+			v.text, v.segments, v.truncated = compose(shown, m.Unicode, m.Stop, m.MaxParts, mention)
+			m.variants[mention] = v
+			m.Truncated = m.Truncated || v.truncated
 		}
-		return p
+		m.Cost += float64(v.segments)
 	}
-	segs := func(p string) int { return countSegments(withStop(p), mode) }
-	if n := segs(s); n <= maxParts {
-		return withStop(s), n, false
+	if len(m.Numbers) > 0 {
+		first := m.variants[stopMentionFor(m.Numbers[0])]
+		m.Text, m.Segments = first.text, first.segments
 	}
-	runes := []rune(s)
-	fits := func(k int) bool { return segs(string(runes[:k])) <= maxParts }
-	// The mention of stop=1 disappears past stopLimit characters, so the
-	// predicate is monotonic on each side of that boundary only.
-	lo, hi := 0, len(runes)
-	if stop == 1 && len(runes) > stopLimit {
-		if fits(stopLimit + 1) {
-			lo = stopLimit + 1
-		} else {
-			hi = stopLimit
-		}
-	}
-	for lo < hi { // largest k in [lo, hi] with fits(k); fits(lo) holds
-		mid := lo + (hi-lo+1)/2
-		if fits(mid) {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	p := string(runes[:lo])
-	return withStop(p), segs(p), true
-}
-
-// stopAdded applies the reference's STOP rule: stop=2 always adds the
-// mention, stop=1 only to a text of at most 149 characters.
-func stopAdded(s string, stop int) bool {
-	return stop == 2 || stop == 1 && utf8.RuneCountInString(s) <= stopLimit
-}
-
-// countSegments counts the segments the provider bills for s, with the
-// counting rules of smsmode/text.
-func countSegments(s string, mode text.Mode) int {
-	m, err := text.Prepare(s, mode)
-	if err != nil {
-		// Only possible if smsmode/text's GSM table lacked a character of
-		// the reference's table: bill it as text would send it.
-		m, _ = text.Prepare(s, text.Auto)
-	}
-	return m.Segments
 }
 
 // sendSMS is sendSMS.do, unicode included (classe_msg=9).
@@ -221,24 +186,27 @@ func (c *call) sendSMS() answer {
 	if !ok {
 		return c.fail(smsmode.CodeInvalidParameter)
 	}
-	m := newMessage(c.ep.name, raw, o)
-
+	// The group's name travels in the request's charset, like the message:
+	// ISO-8859-15, or UTF-8 with classe_msg=9.
+	group := decodeISO(groupe)
+	if o.class == 9 {
+		group = strings.ToValidUTF8(groupe, "\uFFFD")
+	}
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if groupe != "" {
-		members := s.groups[groupe]
+		members := s.groups[group]
 		if len(members) == 0 {
 			return c.fail(smsmode.CodeInvalidParameter)
 		}
 		numbers = append([]string(nil), members...)
-		m.Group = groupe
 	}
-	m.Numbers = numbers
 	if code, ok := s.failNumberLocked(numbers); ok {
 		return c.fail(code)
 	}
-	m.Cost = float64(m.Segments * len(numbers))
+	m := newMessage(c.ep.name, raw, o, numbers)
+	m.Group = group
 	if m.Cost > s.credit {
 		return c.fail(smsmode.CodeInsufficientCredit)
 	}
@@ -335,9 +303,7 @@ func (c *call) sendBatch() answer {
 			}
 			ro.ref = r.ref
 		}
-		m := newMessage(c.ep.name, r.message, ro)
-		m.Numbers = []string{n}
-		m.Cost = float64(m.Segments)
+		m := newMessage(c.ep.name, r.message, ro, []string{n})
 		cost += m.Cost
 		msgs = append(msgs, m)
 		numbers = append(numbers, n)

@@ -3,7 +3,6 @@ package smsmodetest
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -68,6 +67,8 @@ type Server struct {
 
 	mu           sync.Mutex
 	cbClosed     bool // no callback starts once set (Close is draining)
+	gen          int  // incremented by Reset: reports of older messages stop
+	initCredit   float64
 	latency      time.Duration
 	credit       float64
 	tokens       map[string]bool
@@ -85,6 +86,8 @@ type Server struct {
 	autoDelivery []smsmode.Status
 	timers       map[*time.Timer]struct{}
 	msgLimit     int          // 0: keep every message
+	control      bool         // WithControlAPI
+	ctl          http.Handler // the control API, when enabled
 	listener     net.Listener // from WithListener
 	requests     ring[*Request]
 	callbacks    ring[Callback]
@@ -176,6 +179,10 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.initCredit = s.credit
+	if s.control {
+		s.ctl = s.controlHandler()
+	}
 	if s.cbClient == nil {
 		s.cbClient = &http.Client{
 			Timeout: DefaultCallbackTimeout,
@@ -227,6 +234,36 @@ func (s *Server) Close() {
 
 	s.cbWG.Wait()
 	s.cbClient.CloseIdleConnections()
+}
+
+// Reset forgets the account's state, as a new Server would start: messages
+// (and the automatic reports still to come for them), replies, contacts,
+// groups, sub-accounts, scripted faults, recorded requests and callbacks,
+// request counts; the balance goes back to its initial value (WithCredit).
+// The configuration stays: access tokens and accounts, latency, automatic
+// delivery statuses, location, clock.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	for t := range s.timers {
+		t.Stop()
+	}
+	clear(s.timers)
+	s.credit = s.initCredit
+	s.subAccounts = map[string]*SubAccount{}
+	s.subOrder = nil
+	s.groups = map[string][]string{}
+	s.contacts = nil
+	s.msgs = nil
+	s.byID = map[string]*message{}
+	s.campaigns = map[string][]*message{}
+	s.replies = nil
+	s.faults = nil
+	clear(s.failNumbers)
+	s.requests = ring[*Request]{limit: s.requests.limit}
+	s.callbacks = ring[Callback]{limit: s.callbacks.limit}
+	clear(s.counts)
 }
 
 // Config returns a client configuration for this server: its URL, the
@@ -410,6 +447,10 @@ func (s *Server) Callbacks() []Callback {
 
 // serve is the HTTP handler of every path.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.ctl != nil && strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		s.ctl.ServeHTTP(w, r) // not a provider request: not recorded
+		return
+	}
 	ep, known := route(r.URL.Path)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	rec := &Request{
@@ -466,6 +507,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		case f.kind == faultHTTP:
 			a = httpFault(w, f.status)
+		case f.kind == faultAcceptThenHTTP:
+			c.ep.handle(c)
+			a = httpFault(w, f.status)
+		case f.kind == faultAcceptThenCode:
+			c.ep.handle(c)
+			a = c.fail(f.code)
 		default:
 			a = c.fail(f.code)
 		}
@@ -555,7 +602,7 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // errClosed is returned by Deliver and Reply once Close has started.
-var errClosed = fmt.Errorf("smsmodetest: server closed")
+var errClosed error = &refusal{status: http.StatusServiceUnavailable, msg: "smsmodetest: server closed"}
 
 // canonicalEndpoint turns "sendSMS" or "/http/1.6/sendSMS.do" into "sendSMS.do".
 func canonicalEndpoint(ep string) string {

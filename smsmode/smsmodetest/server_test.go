@@ -187,5 +187,5 @@ func TestWithListener(t *testing.T) {
 	require.NoError(t, err)
 	s := newServer(t, WithListener(l))
 	require.Equal(t, "http://"+l.Addr().String()+"/http/1.6/", s.URL)
-	require.Equal(t, "1000", get(t, s, "credit.do", params()).body)
+	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
 }

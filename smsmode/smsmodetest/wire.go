@@ -299,42 +299,6 @@ func decodeLoose(raw string) string {
 	return decodeISO(raw)
 }
 
-// gsmTable maps each ISO-8859-15 byte of a non-unicode message to what the
-// handset shows: the character when the reference's table lists it, "?"
-// otherwise (reference, "Caractères et encodage"). The table also lists € at
-// %80, its Windows-1252 byte.
-var gsmTable [256]rune
-
-// gsmChars is the reference's table. Its "Û" at %FC is a typo for ü (0xFC);
-// its "ı" at %A1 is ¡.
-const gsmChars = "\n\r !\"#$%&'()*+,-./0123456789:;<=>?@" +
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~" +
-	"¡£€¥§¿ÄÅÆÇÈÉÑÖØÜßàäåæèéìñòöøùü"
-
-func init() {
-	for b := range 256 {
-		r := charmap.ISO8859_15.DecodeByte(byte(b))
-		if b == 0x80 {
-			r = '€'
-		}
-		if !strings.ContainsRune(gsmChars, r) {
-			r = '?'
-		}
-		gsmTable[b] = r
-	}
-}
-
-// decodeGSM turns the ISO-8859-15 bytes of a non-unicode message into the
-// text the handset shows.
-func decodeGSM(raw string) string {
-	var b strings.Builder
-	b.Grow(len(raw) + len(raw)/4)
-	for i := 0; i < len(raw); i++ {
-		b.WriteRune(gsmTable[raw[i]])
-	}
-	return b.String()
-}
-
 // normalizeNumber checks a recipient and returns its international digits.
 // The reference accepts the French national form (0612345678) and the
 // international one (33612345678), digits only; anything else (spaces, "+",
@@ -414,5 +378,17 @@ func parseDate(v string, loc *time.Location) (time.Time, bool) {
 	return t, err == nil
 }
 
-// formatCredits prints an amount the way credit.do does: 212.5, 1000, -3.
+// formatCredits prints an amount of credits in a list or a callback: 1,
+// 2.5, -3.
 func formatCredits(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// formatBalance prints the balance the way credit.do does: always with a
+// decimal point, as the reference's example 212.5 (1000.0, -3.0), since
+// clients written against the live API look for it.
+func formatBalance(f float64) string {
+	s := formatCredits(f)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}

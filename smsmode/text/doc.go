@@ -20,8 +20,11 @@
 // # Segments
 //
 // A GSM message fits in one segment up to 160 units and then takes 153 units
-// per segment (306, 459, 612, 765); a unicode message fits 70 units and then
-// 67 per segment (134, 201, 268, 335). See [CountSegments].
+// per segment (306, 459, 612, 765), except that a double-count character is
+// never split between two segments: one that would start on a segment's
+// last unit moves to the next segment, which may therefore hold 152 units
+// (see [GSMSegments]). A unicode message fits 70 units and then 67 per
+// segment (134, 201, 268, 335); see [CountSegments].
 //
 // # Modes
 //

@@ -14,7 +14,7 @@ type Message struct {
 	Text     string // the text that will be sent (look-alikes substituted for GSM)
 	Encoding Encoding
 	Units    int // billed units: GSM septets with double-count characters, or unicode units (astral = 2)
-	Segments int // segments for Units (no STOP mention)
+	Segments int // parts the network splits Text into (no STOP mention); see GSMSegments
 }
 
 // Prepare classifies s under mode, substituting free look-alikes for GSM.
@@ -47,7 +47,7 @@ func Prepare(s string, mode Mode) (Message, error) {
 	units, n := scanGSM(s)
 	if n == len(s) {
 		// The common case: nothing to substitute, nothing to allocate.
-		return Message{Text: s, Encoding: GSM, Units: units, Segments: CountSegments(GSM, units)}, nil
+		return gsmMessage(s, units), nil
 	}
 
 	t := s
@@ -64,7 +64,7 @@ func Prepare(s string, mode Mode) (Message, error) {
 		out, outUnits, bad = substitute(t, n, units, true)
 	}
 	if bad < 0 {
-		return Message{Text: out, Encoding: GSM, Units: outUnits, Segments: CountSegments(GSM, outUnits)}, nil
+		return gsmMessage(out, outUnits), nil
 	}
 	if !utf8.ValidString(s) {
 		return Message{}, invalidUTF8(s)
@@ -149,6 +149,13 @@ func unsupported(s, t string, bad int) error {
 		}
 	}
 	return &UnsupportedCharError{Char: r, Position: pos}
+}
+
+// gsmMessage returns the GSM message of s, table characters only, costing units.
+func gsmMessage(s string, units int) Message {
+	m := Message{Text: s, Encoding: GSM, Units: units}
+	m.Segments = m.segments(0)
+	return m
 }
 
 // unicodeMessage prepares s, valid UTF-8, as unicode.

@@ -29,6 +29,10 @@ const (
 // (GSM) or 70 (unicode) units, then one per 153 or 67 units. 0 units cost 0
 // segments: an empty message is not billed as one SMS, and rejecting it is
 // the caller's business.
+//
+// For GSM this is a lower bound: it is exact only when no double-count
+// character sits across a part boundary (see [GSMSegments]). A [Message]
+// counts its segments from its text.
 func CountSegments(enc Encoding, units int) int {
 	single, multi := gsmSingleSegment, gsmMultiSegment
 	if enc == Unicode {
@@ -41,6 +45,80 @@ func CountSegments(enc Encoding, units int) int {
 		return 1
 	}
 	return (units + multi - 1) / multi
+}
+
+// GSMSegments returns the parts the network splits a GSM text into once
+// extra single-unit characters (a STOP mention) are appended to it.
+//
+// Up to 160 units the text fits one SMS. A longer one is cut into parts of
+// 153 septets, and a double-count character ({ } | ~ [ \ ] ^ €), sent as an
+// escape septet followed by the character's septet, is never split between
+// two parts (GSM 03.38, 3GPP TS 23.038 §6.1.2.1.1): when only one septet is
+// left in a part, the pair moves to the next one, and that part holds 152.
+// So 152 "a", "€" and 152 "a" (306 units) need three parts, not two.
+//
+// A character outside the table, which the provider would replace with
+// "?", counts one unit.
+func GSMSegments(s string, extra int) int {
+	parts, _ := gsmSplit(s, extra)
+	return parts
+}
+
+// gsmSplit counts the parts of s followed by extra single units, and the
+// units of s.
+func gsmSplit(s string, extra int) (parts, units int) {
+	var fill int // units in the current part
+	parts = 1
+	for i := 0; i < len(s); {
+		var cost int
+		if c := s[i]; c < utf8.RuneSelf {
+			cost = int(gsm.cost[c])
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			cost = gsmCost(r)
+			i += size
+		}
+		if cost == 0 {
+			cost = 1 // shown as "?"
+		}
+		units += cost
+		if fill+cost > gsmMultiSegment {
+			parts++
+			fill = 0
+		}
+		fill += cost
+	}
+	total := units + extra
+	switch {
+	case total <= 0:
+		return 0, units
+	case total <= gsmSingleSegment:
+		return 1, units
+	}
+	// The appended characters cost one unit each: they fill the last part
+	// and then whole parts.
+	if fill+extra > 0 {
+		parts += (fill + extra - 1) / gsmMultiSegment
+	}
+	return parts, units
+}
+
+// segments returns the segments m needs with extra single units appended:
+// from the text for GSM, from the units for unicode. A Message built by hand
+// whose Units do not match its Text is counted from its Units.
+func (m Message) segments(extra int) int {
+	if m.Encoding == Unicode {
+		return CountSegments(Unicode, m.Units+extra)
+	}
+	if m.Units+extra <= gsmSingleSegment {
+		return CountSegments(GSM, m.Units+extra)
+	}
+	parts, units := gsmSplit(m.Text, extra)
+	if units != m.Units {
+		return CountSegments(GSM, m.Units+extra)
+	}
+	return parts
 }
 
 // stopUnits returns the units the STOP mention of stop adds to m.
@@ -70,7 +148,7 @@ func (m Message) stopUnits(stop int) int {
 // characters, so that it never costs an extra segment on a short message;
 // stop=2 always adds it. Any other value adds nothing.
 func (m Message) SegmentsWithStop(stop int) int {
-	return CountSegments(m.Encoding, m.Units+m.stopUnits(stop))
+	return m.segments(m.stopUnits(stop))
 }
 
 // Check returns *TooLongError when the message with its STOP mention needs more than maxSegments.
@@ -82,8 +160,9 @@ func (m Message) Check(stop, maxSegments int) error {
 	if maxSegments <= 0 {
 		maxSegments = DefaultMaxSegments
 	}
-	units := m.Units + m.stopUnits(stop)
-	if n := CountSegments(m.Encoding, units); n > maxSegments {
+	extra := m.stopUnits(stop)
+	units := m.Units + extra
+	if n := m.segments(extra); n > maxSegments {
 		return &TooLongError{Segments: n, MaxSegments: maxSegments, Encoding: m.Encoding, Units: units}
 	}
 	return nil

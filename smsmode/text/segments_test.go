@@ -117,3 +117,147 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// refParts splits a GSM text as an SMSC does, written the long way and
+// independently of GSMSegments: the text becomes a septet stream (a
+// double-count character is an escape septet and its character's septet);
+// up to 160 septets it is one SMS; otherwise every part takes up to 153
+// septets but never ends on an escape septet, whose character would land in
+// the next part.
+func refParts(s string, extra int) int {
+	var escape []bool // one entry per septet: true for an escape septet
+	for _, r := range s {
+		if strings.ContainsRune("{}|~[\\]^€", r) {
+			escape = append(escape, true, false)
+		} else {
+			escape = append(escape, false)
+		}
+	}
+	for range extra {
+		escape = append(escape, false)
+	}
+	switch n := len(escape); {
+	case n == 0:
+		return 0
+	case n <= 160:
+		return 1
+	}
+	parts := 0
+	for i := 0; i < len(escape); parts++ {
+		end := min(i+153, len(escape))
+		if end < len(escape) && escape[end-1] {
+			end-- // the pair moves to the next part
+		}
+		i = end
+	}
+	return parts
+}
+
+// TestGSMSegmentsBoundaries puts € and { on each side of the 153, 306 and
+// 459 part boundaries, with and without the STOP mention.
+func TestGSMSegmentsBoundaries(t *testing.T) {
+	a := func(n int) string { return strings.Repeat("a", n) }
+	tests := []struct {
+		name  string
+		text  string
+		units int
+		want  int // parts without a mention
+	}{
+		{"€ ends a single SMS", a(158) + "€", 160, 1},
+		{"{ ends a single SMS", a(158) + "{", 160, 1},
+		{"€ across 160", a(159) + "€", 161, 2},
+		{"€ on units 152-153 ends part 1", a(151) + "€" + a(8), 161, 2},
+		{"€ on units 153-154 moves to part 2", a(152) + "€" + a(7), 161, 2},
+		{"306 units, € fits part 1", a(151) + "€" + a(153), 306, 2},
+		{"306 units, € straddles 153", a(152) + "€" + a(152), 306, 3},
+		{"306 units, { straddles 153", a(152) + "{" + a(152), 306, 3},
+		{"306 units, € starts part 2", a(153) + "€" + a(151), 306, 2},
+		{"305 units, € straddles 153", a(152) + "€" + a(151), 305, 2},
+		{"306 units, € ends part 2", a(304) + "€", 306, 2},
+		{"306 units, { ends part 2", a(304) + "{", 306, 2},
+		{"307 units, € straddles 306", a(305) + "€", 307, 3},
+		{"459 units, € ends part 3", a(457) + "€", 459, 3},
+		{"459 units, € straddles 459 after a straddle at 153", a(152) + "€" + a(305), 459, 4},
+		{"459 units, { straddles 306", a(305) + "{" + a(152), 459, 4},
+		{"458 units, { straddles 306", a(305) + "{" + a(151), 458, 3},
+		{"doubles only", strings.Repeat("€", 80), 160, 1},
+		{"doubles only, 81", strings.Repeat("€", 81), 162, 2},
+		{"doubles only, 153", strings.Repeat("{", 153), 306, 3},
+		{"765 units, € straddles 153", a(152) + "€" + a(611), 765, 6},
+		{"765 units, nothing straddles", a(151) + "€" + a(612), 765, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Prepare(tt.text, ForceGSM)
+			require.NoError(t, err)
+			require.Equal(t, tt.units, m.Units)
+			require.Equal(t, tt.want, m.Segments)
+			require.Equal(t, tt.want, GSMSegments(tt.text, 0))
+			require.Equal(t, tt.want, refParts(tt.text, 0), "the reference split agrees")
+			require.LessOrEqual(t, CountSegments(GSM, m.Units), tt.want, "the units-only count is a lower bound")
+			for stop := 0; stop <= 2; stop++ {
+				extra := m.stopUnits(stop)
+				want := refParts(tt.text, extra)
+				require.Equal(t, want, m.SegmentsWithStop(stop), "stop=%d", stop)
+				require.Equal(t, want, GSMSegments(tt.text, extra), "stop=%d", stop)
+				require.NoError(t, m.Check(stop, want), "stop=%d", stop)
+				if want == 1 {
+					continue // max 0 means the default, 5
+				}
+				var tl *TooLongError
+				require.ErrorAs(t, m.Check(stop, want-1), &tl, "stop=%d", stop)
+				require.Equal(t, want, tl.Segments)
+				require.Equal(t, tt.units+extra, tl.Units)
+			}
+		})
+	}
+}
+
+// TestGSMSegmentsStopStraddles shows the STOP mention pushing a straddled
+// text into one more part than its units say.
+func TestGSMSegmentsStopStraddles(t *testing.T) {
+	a := func(n int) string { return strings.Repeat("a", n) }
+	tests := []struct {
+		name string
+		text string
+		stop int
+		want int
+	}{
+		// 295 units + 11 = 306, but € moved to part 2: 152 + 154.
+		{"stop=2", a(152) + "€" + a(141), 2, 3},
+		{"stop=2 without the straddle", a(151) + "€" + a(142), 2, 2},
+		// 149 characters (146 €): stop=1 adds the mention; 306 units.
+		{"stop=1 at 149 characters", strings.Repeat("€", 146) + "aaa", 1, 3},
+		{"stop=1 at 150 characters adds nothing", strings.Repeat("€", 146) + "aaaa", 1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Prepare(tt.text, ForceGSM)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, m.SegmentsWithStop(tt.stop))
+			require.Equal(t, tt.want, refParts(tt.text, m.stopUnits(tt.stop)))
+			require.Error(t, m.Check(tt.stop, tt.want-1))
+			require.NoError(t, m.Check(tt.stop, tt.want))
+		})
+	}
+}
+
+// TestGSMSegmentsAgainstReference compares every text made of "a" and one
+// or two double-count characters placed anywhere, up to 5 parts.
+func TestGSMSegmentsAgainstReference(t *testing.T) {
+	for n := 150; n <= 770; n += 1 + n%7 {
+		for _, pos := range []int{0, 150, 151, 152, 153, 154, 303, 304, 305, 306, 457, 458, 459, 610, 611, 612} {
+			if pos > n {
+				continue
+			}
+			for _, d := range []string{"€", "{", "€{", "a€"} {
+				s := strings.Repeat("a", pos) + d + strings.Repeat("a", n-pos)
+				m, err := Prepare(s, ForceGSM)
+				require.NoError(t, err)
+				for stop := 0; stop <= 2; stop++ {
+					require.Equal(t, refParts(s, m.stopUnits(stop)), m.SegmentsWithStop(stop), "n=%d pos=%d %q stop=%d", n, pos, d, stop)
+				}
+			}
+		}
+	}
+}
