@@ -757,7 +757,7 @@ func checkServiceAndIngress(t *testing.T, ms []manifest, webhooks *appsv1.Deploy
 			for _, p := range r.HTTP.Paths {
 				paths = append(paths, p.Path)
 				if !slices.Contains(publicPaths, p.Path) || p.PathType == nil || *p.PathType != networkingv1.PathTypePrefix {
-					t.Errorf("%s: path %s (%v): publish only the Prefix paths %v", where, p.Path, p.PathType, publicPaths)
+					t.Errorf("%s: path %s: publish only the paths %v, with pathType Prefix", where, p.Path, publicPaths)
 				}
 				svc := p.Backend.Service
 				if svc == nil || services[svc.Name] == nil {

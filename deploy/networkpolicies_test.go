@@ -58,6 +58,24 @@ func checkNetworkPolicies(t *testing.T, nps []*networkingv1.NetworkPolicy, roles
 			out: redis,
 		},
 	}
+	// A default deny for every smsq pod, so that removing or narrowing an
+	// allow policy never leaves a pod open.
+	denyAll := false
+	for _, np := range nps {
+		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+		if err != nil || len(np.Spec.Ingress)+len(np.Spec.Egress) > 0 ||
+			!slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) || !slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) {
+			continue
+		}
+		all := true
+		for _, d := range roles {
+			all = all && sel.Matches(labels.Set(d.Spec.Template.Labels))
+		}
+		denyAll = denyAll || all
+	}
+	if !denyAll {
+		t.Error("no default-deny NetworkPolicy (both policyTypes, no rule) selecting every smsq pod")
+	}
 	for role, d := range roles {
 		pod := labels.Set(d.Spec.Template.Labels)
 		var in, out []string
