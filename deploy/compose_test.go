@@ -69,6 +69,7 @@ func loadCompose(t *testing.T, env []string) (*types.Project, error) {
 // TestComposeSpec: Compose v2 accepts the file, it has no obsolete
 // `version:` key, and it refuses to start without each secret.
 func TestComposeSpec(t *testing.T) {
+	t.Parallel()
 	p, err := loadCompose(t, composeEnv(""))
 	if err != nil {
 		t.Fatalf("docker compose would refuse docker-compose.yml: %v", err)
@@ -98,6 +99,7 @@ func TestComposeSpec(t *testing.T) {
 // TestComposeSecretsRequired: every secret in docker-compose.yml comes from
 // ${VAR:?message}, never a literal or a ${VAR:-default}.
 func TestComposeSecretsRequired(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(composeFile)
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +147,7 @@ func TestComposeSecretsRequired(t *testing.T) {
 
 // TestCompose checks what smsq needs from the loaded project.
 func TestCompose(t *testing.T) {
+	t.Parallel()
 	p, err := loadCompose(t, composeEnv(""))
 	if err != nil {
 		t.Fatal(err)

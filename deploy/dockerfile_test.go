@@ -153,6 +153,7 @@ var commands = []string{"worker", "enqueue", "smsmode-fake"}
 const adminPort = 9090
 
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	df := parseDockerfile(t, "Dockerfile")
 	if len(df.Stages) < 2 {
 		t.Fatalf("%d stages, want a multi-stage build (build + runtime)", len(df.Stages))

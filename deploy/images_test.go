@@ -29,6 +29,7 @@ func checkImagePinned(t *testing.T, where, ref string) {
 }
 
 func TestImagePinned(t *testing.T) {
+	t.Parallel()
 	for ref, want := range map[string]bool{
 		"ghcr.io/smsq/smsq@" + placeholderDigest:                            true,
 		"ghcr.io/smsq/smsq:1.2.3@" + placeholderDigest:                      true,
@@ -50,6 +51,7 @@ func TestImagePinned(t *testing.T) {
 // manifest (`:latest` above all) would be what a plain kubectl apply -f
 // deploys.
 func TestManifestImagesUntagged(t *testing.T) {
+	t.Parallel()
 	imageLine := regexp.MustCompile(`(?m)^\s*(?:-\s*)?image:\s*"?([^"\s#]+)`)
 	err := filepath.WalkDir(k8sDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || (filepath.Ext(p) != ".yaml" && filepath.Ext(p) != ".yml") {

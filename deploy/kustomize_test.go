@@ -139,6 +139,7 @@ func kustomizationFiles(t *testing.T, dir string, seen map[string]bool) {
 // by kustomization.yaml or one of its components, so every one is
 // validated below; a file nobody renders would escape every check.
 func TestKustomizationCoversEveryFile(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	kustomizationFiles(t, k8sDir, seen)
 	// The alternative autoscaler is a component the default does not list.
@@ -167,6 +168,7 @@ func TestKustomizationCoversEveryFile(t *testing.T) {
 // TestSourceYAMLStrict parses every YAML document under k8s/ strictly:
 // kustomize would silently keep one of two duplicate keys.
 func TestSourceYAMLStrict(t *testing.T) {
+	t.Parallel()
 	err := filepath.WalkDir(k8sDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

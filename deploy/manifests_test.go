@@ -285,6 +285,7 @@ func objects[T any](ms []manifest) []T {
 }
 
 func TestDecodeStrictRejects(t *testing.T) {
+	t.Parallel()
 	for name, doc := range map[string]string{
 		"unknown field": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {A: b}\nbogus: 1\n",
 		"wrong case":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {Replicas: 2}\n",
@@ -306,6 +307,7 @@ func TestDecodeStrictRejects(t *testing.T) {
 // TestRoleReadsCoversEveryVariable: every smsq variable has a decision in
 // roleReads, so a new variable cannot land in the pods by accident.
 func TestRoleReadsCoversEveryVariable(t *testing.T) {
+	t.Parallel()
 	for name := range smsqVars(t) {
 		if _, ok := roleReads[name]; !ok {
 			t.Errorf("%s: say in roleReads (and README's table) which pods read it (nil for producers only)", name)
@@ -321,6 +323,7 @@ func TestRoleReadsCoversEveryVariable(t *testing.T) {
 // TestManifests checks what smsq needs from the rendered manifests, for
 // each autoscaler variant.
 func TestManifests(t *testing.T) {
+	t.Parallel()
 	for _, v := range variants {
 		t.Run(v.Name, func(t *testing.T) {
 			ms := decodeAll(t, render(t, v))

@@ -168,6 +168,7 @@ func alertTests(t *testing.T) (fires, silent map[string]bool) {
 // TestAlertRules: the rules use smsq's metrics, say how bad and what to do,
 // and each has a promtool case that fires and one that does not.
 func TestAlertRules(t *testing.T) {
+	t.Parallel()
 	known := smsqMetrics(t)
 	fires, silent := alertTests(t)
 	var alerts []string

@@ -182,6 +182,7 @@ func peerString(t *testing.T, policy string, p networkingv1.NetworkPolicyPeer) s
 
 // TestNetworkPolicyRules: the rendering that the comparison relies on.
 func TestNetworkPolicyRules(t *testing.T) {
+	t.Parallel()
 	port := intstr.FromInt32(443)
 	tcp := networkingv1.NetworkPolicyPort{Port: &port}
 	got := rules(t, "x", "to", []networkingv1.NetworkPolicyPort{tcp}, []networkingv1.NetworkPolicyPeer{

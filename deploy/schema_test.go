@@ -45,26 +45,30 @@ var crdFiles = []struct {
 
 // moduleDir downloads m into the module cache (a no-op when it is there)
 // and returns its directory.
-func moduleDir(t *testing.T, m schemaModule) string {
-	t.Helper()
+func moduleDir(m schemaModule) (string, error) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
+	tmp, err := os.MkdirTemp("", "smsq-deploy-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
 	cmd := exec.Command(goBin, "mod", "download", "-json", m.Path+"@"+m.Version)
-	cmd.Dir = t.TempDir() // outside any module: nothing to add to go.mod
+	cmd.Dir = tmp // outside any module: nothing to add to go.mod
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	var info struct{ Dir, Sum, Error string }
 	if jerr := json.Unmarshal(out, &info); err != nil || jerr != nil || info.Error != "" {
-		t.Fatalf("go mod download %s@%s: %v %s %s (the schemas come from the Go module proxy or the module cache)", m.Path, m.Version, err, info.Error, stderr.String())
+		return "", fmt.Errorf("go mod download %s@%s: %v %s %s (the schemas come from the Go module proxy or the module cache)", m.Path, m.Version, err, info.Error, stderr.String())
 	}
 	if info.Sum != m.Sum {
-		t.Fatalf("%s@%s: module hash %s, want %s", m.Path, m.Version, info.Sum, m.Sum)
+		return "", fmt.Errorf("%s@%s: module hash %s, want %s", m.Path, m.Version, info.Sum, m.Sum)
 	}
-	return info.Dir
+	return info.Dir, nil
 }
 
 // validator validates objects by apiVersion and kind.
@@ -85,10 +89,16 @@ var (
 func schemas(t *testing.T) *validator {
 	t.Helper()
 	validatorOnce.Do(func() {
-		validatorVal, validatorErr = loadSchemas(moduleDir(t, kubernetesModule), map[schemaModule]string{
-			kedaModule:         moduleDir(t, kedaModule),
-			promOperatorModule: moduleDir(t, promOperatorModule),
-		})
+		dirs := map[schemaModule]string{}
+		for _, m := range []schemaModule{kubernetesModule, kedaModule, promOperatorModule} {
+			dir, err := moduleDir(m)
+			if err != nil {
+				validatorErr = err
+				return
+			}
+			dirs[m] = dir
+		}
+		validatorVal, validatorErr = loadSchemas(dirs[kubernetesModule], dirs)
 	})
 	if validatorErr != nil {
 		t.Fatal(validatorErr)
@@ -304,6 +314,7 @@ func (vd *validator) Validate(js []byte) error {
 // TestManifestsMatchSchemas validates every rendered object, of every
 // autoscaler variant, against Kubernetes' OpenAPI schema or its CRD's.
 func TestManifestsMatchSchemas(t *testing.T) {
+	t.Parallel()
 	vd := schemas(t)
 	for _, v := range variants {
 		for _, o := range render(t, v) {
@@ -316,6 +327,7 @@ func TestManifestsMatchSchemas(t *testing.T) {
 
 // TestSchemasReject: the strict schemas refuse what the API server would.
 func TestSchemasReject(t *testing.T) {
+	t.Parallel()
 	vd := schemas(t)
 	for name, tc := range map[string]struct{ doc, want string }{
 		"unknown top-level field": {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {A: b}\nbogus: 1\n", "'bogus' not allowed"},

@@ -325,6 +325,7 @@ func smsqMetrics(t *testing.T) map[string]bool {
 }
 
 func TestSmsqVarsAreRead(t *testing.T) {
+	t.Parallel()
 	vars := smsqVars(t)
 	for _, name := range []string{"REDIS_URL", "SMSMODE_ACCESS_TOKEN", "WORKER_QUEUES", "WEBHOOK_SECRET", "MONITORING_PASSWORD", "SHUTDOWN_TIMEOUT", "WORKER_ROLE"} {
 		if _, ok := vars[name]; !ok {
