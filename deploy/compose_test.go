@@ -1,7 +1,7 @@
 package deploy
 
 import (
-	"bytes"
+	"context"
 	"net"
 	"net/url"
 	"os"
@@ -13,179 +13,177 @@ import (
 	"testing"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
 	"go.yaml.in/yaml/v3"
 )
 
-// composeFile is the part of the Compose specification that
-// docker-compose.yml uses. Decoding is strict: a key outside these structs
-// (a typo, or a feature nobody checked) fails the test. Top-level x-*
-// extension keys hold YAML anchors and are dropped before decoding.
-type composeFile struct {
-	Name     string                    `yaml:"name"`
-	Services map[string]composeService `yaml:"services"`
-	Volumes  map[string]*struct{}      `yaml:"volumes"`
+const composeFile = "docker-compose.yml"
+
+// composeSecrets are the variables docker-compose.yml requires from the
+// environment or deploy/.env (${VAR:?message}): no weak default may run.
+var composeSecrets = map[string]string{
+	"SMSMODE_ACCESS_TOKEN": "test-token-0123456789abcdef",
+	"WEBHOOK_SECRET":       "test-webhook-0123456789abcdef",
+	"API_TOKENS":           "local:test-api-0123456789abcdef",
+	"MONITORING_USER":      "ops",
+	"MONITORING_PASSWORD":  "test-password-0123456789abcdef",
 }
 
-type composeService struct {
-	Image string `yaml:"image"`
-	Build *struct {
-		Context    string `yaml:"context"`
-		Dockerfile string `yaml:"dockerfile"`
-	} `yaml:"build"`
-	Entrypoint  []string          `yaml:"entrypoint"`
-	Command     []string          `yaml:"command"`
-	Environment map[string]string `yaml:"environment"`
-	Ports       []string          `yaml:"ports"`
-	Volumes     []string          `yaml:"volumes"`
-	DependsOn   map[string]struct {
-		Condition string `yaml:"condition"`
-	} `yaml:"depends_on"`
-	Healthcheck *struct {
-		Test        []string `yaml:"test"`
-		Interval    string   `yaml:"interval"`
-		Timeout     string   `yaml:"timeout"`
-		Retries     int      `yaml:"retries"`
-		StartPeriod string   `yaml:"start_period"`
-	} `yaml:"healthcheck"`
-	Deploy *struct {
-		Replicas *int `yaml:"replicas"`
-	} `yaml:"deploy"`
-	Restart         string   `yaml:"restart"`
-	StopGracePeriod string   `yaml:"stop_grace_period"`
-	ReadOnly        bool     `yaml:"read_only"`
-	Tmpfs           []string `yaml:"tmpfs"`
-	CapDrop         []string `yaml:"cap_drop"`
-	SecurityOpt     []string `yaml:"security_opt"`
-	Profiles        []string `yaml:"profiles"`
+// composeUIVars: locally the web UI runs on the webhooks service, the one
+// with fixed host ports (all bound to 127.0.0.1); in Kubernetes it runs on
+// the task pods, because webhook pods face the internet.
+var composeUIVars = map[string][]string{
+	roleWebhooks: {"MONITORING_USER", "MONITORING_PASSWORD", "MONITORING_READ_ONLY"},
 }
 
-func loadCompose(t *testing.T, path string) composeFile {
+func composeEnv(except string) []string {
+	var env []string
+	for k, v := range composeSecrets {
+		if k != except {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// loadCompose loads docker-compose.yml with compose-go, the loader of
+// `docker compose` itself: the Compose JSON schema (unknown keys are
+// errors), interpolation, YAML merge keys, and consistency (depends_on,
+// volumes). It is what `docker compose -f deploy/docker-compose.yml config`
+// checks, without a Docker engine. env replaces the host's environment and
+// deploy/.env, so the test sees only what it sets.
+func loadCompose(t *testing.T, env []string) (*types.Project, error) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	opts, err := cli.NewProjectOptions([]string{composeFile},
+		cli.WithEnv(env),
+		cli.WithProfiles([]string{"tools"}),
+		cli.WithConsistency(true),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts.LoadProject(context.Background())
+}
+
+// TestComposeSpec: Compose v2 accepts the file, it has no obsolete
+// `version:` key, and it refuses to start without each secret.
+func TestComposeSpec(t *testing.T) {
+	t.Parallel()
+	p, err := loadCompose(t, composeEnv(""))
+	if err != nil {
+		t.Fatalf("docker compose would refuse docker-compose.yml: %v", err)
+	}
+	if p.Name != "smsq" {
+		t.Errorf("project name %q", p.Name)
+	}
+	var top map[string]any
+	b, err := os.ReadFile(composeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &top); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := top["version"]; ok {
+		t.Error("top-level version: is obsolete in Compose v2 (docker compose warns); drop it")
+	}
+	for name := range composeSecrets {
+		_, err := loadCompose(t, composeEnv(name))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("without %s: loaded (err %v); require it with ${%s:?message}", name, err, name)
+		}
+	}
+}
+
+// TestComposeSecretsRequired: every secret in docker-compose.yml comes from
+// ${VAR:?message}, never a literal or a ${VAR:-default}.
+func TestComposeSecretsRequired(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(composeFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatal(err)
 	}
-	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
-		t.Fatalf("%s: not a YAML mapping", path)
+	required := func(name string) *regexp.Regexp {
+		return regexp.MustCompile(`^\$\{` + name + `:\?[^}]+\}$`)
 	}
-	top := root.Content[0]
-	var kept []*yaml.Node
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		if !strings.HasPrefix(top.Content[i].Value, "x-") {
-			kept = append(kept, top.Content[i], top.Content[i+1])
+	seen := map[string]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i].Value, n.Content[i+1]
+				if _, ok := composeSecrets[k]; ok && v.Kind == yaml.ScalarNode {
+					seen[k] = true
+					if !required(k).MatchString(v.Value) {
+						t.Errorf("line %d: %s: %q: use ${%s:?message} (no literal, no default)", v.Line, k, v.Value, k)
+					}
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
 		}
 	}
-	top.Content = kept
-	var cf composeFile
-	if err := decodeNodeStrict(top, &cf); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return cf
-}
-
-// decodeNodeStrict decodes n into v with unknown fields as errors. yaml.v3
-// applies KnownFields only through a Decoder, so the node is re-encoded with
-// its aliases expanded first.
-func decodeNodeStrict(n *yaml.Node, v any) error {
-	var generic any
-	if err := n.Decode(&generic); err != nil { // resolves aliases and merge keys
-		return err
-	}
-	b, err := yaml.Marshal(generic)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	return dec.Decode(v)
-}
-
-var interpRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*)|(:?\?)[^}]*)?\}`)
-
-// interpolate resolves Compose's ${VAR:-default} with the defaults, as on a
-// machine with no such variables set; ok is false when a value has no
-// default (${VAR} or ${VAR:?msg}).
-func interpolate(s string) (out string, ok bool) {
-	ok = true
-	out = interpRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := interpRE.FindStringSubmatch(m)
-		if sub[2] == "" {
-			ok = false
-			return m
+	walk(&root)
+	for _, s := range secretVars {
+		if s == "REDIS_URL" {
+			continue // the local Redis has no password
 		}
-		return sub[3]
-	})
-	return out, ok
-}
-
-func TestInterpolate(t *testing.T) {
-	for in, want := range map[string]string{"a${X:-b}c": "abc", "${X-y}": "y", "plain": "plain"} {
-		if got, ok := interpolate(in); !ok || got != want {
-			t.Errorf("interpolate(%q) = %q, %v", in, got, ok)
+		if strings.Contains(string(b), s+":") && !seen[s] {
+			t.Errorf("%s is set in a way this test does not read", s)
 		}
 	}
-	for _, in := range []string{"${X}", "${X:?set X}"} {
-		if _, ok := interpolate(in); ok {
-			t.Errorf("interpolate(%q) resolved", in)
+	for k := range composeSecrets {
+		if !seen[k] {
+			t.Errorf("%s is never set: a service that needs it would refuse to start", k)
 		}
 	}
 }
 
+// TestCompose checks what smsq needs from the loaded project.
 func TestCompose(t *testing.T) {
-	cf := loadCompose(t, "docker-compose.yml")
+	t.Parallel()
+	p, err := loadCompose(t, composeEnv(""))
+	if err != nil {
+		t.Fatal(err)
+	}
 	df := parseDockerfile(t, "Dockerfile")
 	binaries := df.finalBinaries()
 	entrypoint := df.entrypoint(t)
+	dockerfile := mustAbs(t, "Dockerfile")
+	root := mustAbs(t, repoRoot)
 
-	if len(cf.Services) == 0 {
-		t.Fatal("no services")
-	}
-	// The services built from deploy/Dockerfile.
-	smsq := map[string]composeService{}
-	images := map[string]bool{}
-	for name, s := range cf.Services {
+	var redisName, fakeName, fakePort, fakeToken string
+	var worker, web *types.ServiceConfig
+	smsq := map[string]types.ServiceConfig{}
+	for name, s := range p.Services {
 		if s.Build != nil {
-			df := filepath.Join(s.Build.Context, s.Build.Dockerfile)
-			if abs, err := filepath.Abs(df); err != nil || abs != mustAbs(t, "Dockerfile") {
-				t.Errorf("service %s: builds %s, want deploy/Dockerfile with the repository root as context", name, df)
+			if filepath.Join(s.Build.Context, s.Build.Dockerfile) != dockerfile || s.Build.Context != root {
+				t.Errorf("service %s: builds %s in %s, want deploy/Dockerfile with the repository root as context", name, s.Build.Dockerfile, s.Build.Context)
 			}
-			if s.Build.Context != ".." {
-				t.Errorf("service %s: build context %s, want .. (the repository root)", name, s.Build.Context)
-			}
-			images[s.Image] = true
-		}
-	}
-	for name, s := range cf.Services {
-		if s.Build != nil || images[s.Image] {
 			smsq[name] = s
-		}
-	}
-	if len(smsq) == 0 {
-		t.Fatal("no service runs the smsq image")
-	}
-
-	var redisName, fakeName, fakePort string
-	var worker, web *composeService
-	for name, s := range cf.Services {
-		if _, ok := smsq[name]; ok {
 			continue
 		}
 		if strings.HasPrefix(s.Image, "redis:7") {
 			redisName = name
-			checkRedis(t, cf, name, s)
+			checkComposeRedis(t, p, name, s)
 		}
 	}
 	if redisName == "" {
 		t.Fatal("no redis:7 service")
 	}
+	if len(smsq) == 0 {
+		t.Fatal("no service runs the smsq image")
+	}
 
 	for name, s := range smsq {
 		where := "service " + name
-		argv := s.Entrypoint
+		argv := []string(s.Entrypoint)
 		if argv == nil {
 			argv = entrypoint
 		}
@@ -195,43 +193,50 @@ func TestCompose(t *testing.T) {
 		}
 		argv = append(slices.Clone(argv), s.Command...)
 
-		// Configuration.
 		env := map[string]string{}
 		for k, v := range s.Environment {
-			if r, ok := interpolate(v); ok {
-				env[k] = r
+			if v == nil {
+				t.Errorf("%s: %s has no value", where, k)
+				continue
 			}
-			if _, ok := smsqVars(t)[k]; !ok {
-				t.Errorf("%s: %s is not an smsq variable", where, k)
-			}
+			env[k] = *v
 		}
 		checkEnv(t, where, env)
 
-		if hc := s.Healthcheck; hc != nil && len(hc.Test) > 1 && hc.Test[0] == "CMD" && !slices.Contains(binaries, hc.Test[1]) {
-			t.Errorf("%s: healthcheck runs %s; the image has %v and no shell", where, hc.Test[1], binaries)
-		} else if hc != nil && (len(hc.Test) == 0 || hc.Test[0] != "CMD") {
-			t.Errorf("%s: healthcheck %q: use [\"CMD\", …] (the image has no shell)", where, hc.Test)
+		if hc := s.HealthCheck; hc != nil && (len(hc.Test) < 2 || hc.Test[0] != "CMD" || !slices.Contains(binaries, hc.Test[1])) {
+			t.Errorf("%s: healthcheck %q: use [\"CMD\", one of %v] (the image has no shell)", where, hc.Test, binaries)
 		}
 		if !s.ReadOnly || !slices.Contains(s.CapDrop, "ALL") {
 			t.Errorf("%s: want read_only and cap_drop ALL", where)
+		}
+		for _, port := range s.Ports {
+			if port.HostIP != "127.0.0.1" {
+				t.Errorf("%s: port %d published on %q: bind it to 127.0.0.1", where, port.Target, port.HostIP)
+			}
 		}
 
 		switch argv[0] {
 		case "/smsmode-fake":
 			fakeName = name
 			for i, a := range argv {
-				if (a == "-addr" || a == "--addr") && i+1 < len(argv) {
+				if i+1 >= len(argv) {
+					break
+				}
+				switch a {
+				case "-addr", "--addr":
 					host, port, err := net.SplitHostPort(argv[i+1])
 					if err != nil || (host != "0.0.0.0" && host != "") {
 						t.Errorf("%s: -addr %s: listen on 0.0.0.0 so other containers reach it", where, argv[i+1])
 					}
 					fakePort = port
+				case "-token", "--token":
+					fakeToken = argv[i+1]
 				}
 			}
 			if fakePort == "" {
 				t.Errorf("%s: no -addr (the fake listens on 127.0.0.1 by default, unreachable from other containers)", where)
 			}
-			if s.Healthcheck == nil {
+			if s.HealthCheck == nil {
 				t.Errorf("%s: no healthcheck", where)
 			}
 		case "/worker":
@@ -241,28 +246,29 @@ func TestCompose(t *testing.T) {
 					role = r
 				}
 			}
-			if s.Healthcheck == nil {
+			for v := range env {
+				if !slices.Contains(roleReads[v], role) && !slices.Contains(composeUIVars[role], v) {
+					t.Errorf("%s: sets %s, which role %s does not read (roleReads)", where, v, role)
+				}
+			}
+			if s.HealthCheck == nil {
 				t.Errorf("%s: no healthcheck", where)
 			}
 			if _, ok := s.DependsOn[redisName]; !ok {
 				t.Errorf("%s: does not depend on %s", where, redisName)
 			}
 			grace := 10 * time.Second // Docker's default
-			if s.StopGracePeriod != "" {
-				g, err := time.ParseDuration(s.StopGracePeriod)
-				if err != nil {
-					t.Errorf("%s: stop_grace_period: %v", where, err)
-				}
-				grace = g
+			if s.StopGracePeriod != nil {
+				grace = time.Duration(*s.StopGracePeriod)
 			}
 			if sd := shutdownTimeout(t, env); grace <= sd {
 				t.Errorf("%s: stop_grace_period %v must exceed SHUTDOWN_TIMEOUT %v", where, grace, sd)
 			}
 			checkRedisURLPoints(t, where, env["REDIS_URL"], redisName)
 			switch role {
-			case "tasks", "all":
+			case roleTasks:
 				if worker != nil {
-					t.Errorf("two task services: %s and this one (%s)", "worker", name)
+					t.Errorf("two task services: %s and %s", worker.Name, name)
 				}
 				s := s
 				worker = &s
@@ -272,29 +278,26 @@ func TestCompose(t *testing.T) {
 				if len(s.Ports) > 0 {
 					t.Errorf("%s: a replicated service cannot publish a fixed host port", where)
 				}
-				if _, ok := env["SMSMODE_ACCESS_TOKEN"]; !ok {
-					t.Errorf("%s: no SMSMODE_ACCESS_TOKEN: the tasks role refuses to start", where)
-				}
-			}
-			if role == "webhooks" || role == "all" {
-				if env["WEBHOOK_SECRET"] == "" {
-					t.Errorf("%s: webhooks role without WEBHOOK_SECRET", where)
-				}
-			}
-			if len(s.Ports) > 0 {
+			case roleWebhooks:
 				s := s
 				web = &s
-				port := strconv.Itoa(httpPort(t, env))
-				published := false
-				for _, p := range s.Ports {
-					published = published || strings.HasSuffix(p, ":"+port)
-				}
-				if !published {
-					t.Errorf("%s: ports %v do not publish HTTP_ADDR's port %s", where, s.Ports, port)
+				// The one service with fixed host ports: the public and
+				// admin listeners, and so the web UI.
+				for _, v := range []string{"HTTP_ADDR", "ADMIN_ADDR"} {
+					port := addrPort(t, env, v)
+					published := false
+					for _, pc := range s.Ports {
+						published = published || (int(pc.Target) == port && pc.Published == strconv.Itoa(port))
+					}
+					if !published {
+						t.Errorf("%s: ports %v do not publish %s's port %d", where, s.Ports, v, port)
+					}
 				}
 				if env["MONITORING_PASSWORD"] == "" {
-					t.Errorf("%s: publishes a port but MONITORING_PASSWORD is empty: the web UI is off", where)
+					t.Errorf("%s: MONITORING_PASSWORD is empty: the web UI is off", where)
 				}
+			default:
+				t.Errorf("%s: role %q: want tasks or webhooks", where, role)
 			}
 		case "/enqueue":
 			if !slices.Contains(s.Profiles, "tools") {
@@ -303,34 +306,42 @@ func TestCompose(t *testing.T) {
 			checkRedisURLPoints(t, where, env["REDIS_URL"], redisName)
 		}
 	}
-	if worker == nil {
-		t.Fatal("no task worker service (--role=tasks)")
-	}
-	if web == nil {
-		t.Error("no worker service publishes the web UI / webhooks on a host port")
+	if worker == nil || web == nil {
+		t.Fatal("want a --role=tasks service and a --role=webhooks service")
 	}
 	if fakeName == "" {
 		t.Fatal("no /smsmode-fake service")
 	}
-	// The worker talks to the fake, and the fake calls back a webhook service.
-	base, err := url.Parse(worker.Environment["SMSMODE_BASE_URL"])
+	// The worker talks to the fake, which accepts its token, and the fake
+	// calls back the webhook service.
+	wenv := worker.Environment
+	base, err := url.Parse(*wenv["SMSMODE_BASE_URL"])
 	if err != nil || base.Hostname() != fakeName || base.Port() != fakePort || base.Path != "/http/1.6/" {
-		t.Errorf("worker SMSMODE_BASE_URL %s: want http://%s:%s/http/1.6/", worker.Environment["SMSMODE_BASE_URL"], fakeName, fakePort)
+		t.Errorf("worker SMSMODE_BASE_URL %s: want http://%s:%s/http/1.6/", *wenv["SMSMODE_BASE_URL"], fakeName, fakePort)
+	}
+	if tok := wenv["SMSMODE_ACCESS_TOKEN"]; tok == nil || *tok != fakeToken {
+		t.Errorf("the fake's -token %q is not the worker's SMSMODE_ACCESS_TOKEN: it would refuse every send", fakeToken)
 	}
 	if _, ok := worker.DependsOn[fakeName]; !ok {
 		t.Errorf("worker does not depend on %s", fakeName)
 	}
-	if pub, ok := interpolate(worker.Environment["WEBHOOK_PUBLIC_URL"]); ok && pub != "" {
-		u, err := url.Parse(pub)
-		if err != nil {
-			t.Errorf("WEBHOOK_PUBLIC_URL %s: %v", pub, err)
-		} else if _, isService := cf.Services[u.Hostname()]; !isService {
-			t.Errorf("WEBHOOK_PUBLIC_URL %s: the fake calls back from inside the compose network; point it at a service", pub)
-		}
+	pub, err := url.Parse(*wenv["WEBHOOK_PUBLIC_URL"])
+	if err != nil || pub.Hostname() != web.Name || pub.Port() != strconv.Itoa(addrPort(t, envOf(web), "HTTP_ADDR")) {
+		t.Errorf("WEBHOOK_PUBLIC_URL %s: the fake calls back from inside the compose network: point it at http://%s:%d", *wenv["WEBHOOK_PUBLIC_URL"], web.Name, addrPort(t, envOf(web), "HTTP_ADDR"))
 	}
 }
 
-func checkRedis(t *testing.T, cf composeFile, name string, s composeService) {
+func envOf(s *types.ServiceConfig) map[string]string {
+	env := map[string]string{}
+	for k, v := range s.Environment {
+		if v != nil {
+			env[k] = *v
+		}
+	}
+	return env
+}
+
+func checkComposeRedis(t *testing.T, p *types.Project, name string, s types.ServiceConfig) {
 	t.Helper()
 	i := slices.Index(s.Command, "--appendonly")
 	if i < 0 || i+1 >= len(s.Command) || s.Command[i+1] != "yes" {
@@ -338,18 +349,17 @@ func checkRedis(t *testing.T, cf composeFile, name string, s composeService) {
 	}
 	data := false
 	for _, v := range s.Volumes {
-		src, dst, _ := strings.Cut(v, ":")
-		if strings.HasPrefix(dst, "/data") {
+		if strings.HasPrefix(v.Target, "/data") {
 			data = true
-			if _, ok := cf.Volumes[src]; !ok {
-				t.Errorf("service %s: volume %s is not declared under volumes:", name, src)
+			if _, ok := p.Volumes[v.Source]; v.Type != types.VolumeTypeVolume || !ok {
+				t.Errorf("service %s: /data is not a declared named volume (%s %s)", name, v.Type, v.Source)
 			}
 		}
 	}
 	if !data {
 		t.Errorf("service %s: no volume on /data: the AOF would not survive the container", name)
 	}
-	if s.Healthcheck == nil {
+	if s.HealthCheck == nil {
 		t.Errorf("service %s: no healthcheck", name)
 	}
 }

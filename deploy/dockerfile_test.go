@@ -149,17 +149,29 @@ func execForm(t *testing.T, s string) []string {
 
 var commands = []string{"worker", "enqueue", "smsmode-fake"}
 
+// adminPort is ADMIN_ADDR's port in the manifests and docker-compose.yml.
+const adminPort = 9090
+
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	df := parseDockerfile(t, "Dockerfile")
 	if len(df.Stages) < 2 {
 		t.Fatalf("%d stages, want a multi-stage build (build + runtime)", len(df.Stages))
 	}
 	build, final := df.Stages[0], df.Stages[len(df.Stages)-1]
 
+	// Every base image is pinned by digest (the ARG defaults).
+	for _, st := range df.Stages {
+		if !imagePinned(st.From) {
+			t.Errorf("FROM %s: pin the base image by digest (IMAGE:TAG@sha256:…)", st.From)
+		}
+	}
+
 	// The build stage: Debian golang image of the main module's Go version.
 	goVersion := mainGoVersion(t)
-	if !regexp.MustCompile(`^golang:` + regexp.QuoteMeta(goVersion) + `(\.\d+)?-(bookworm|trixie)$`).MatchString(build.From) {
-		t.Errorf("build stage FROM %s: want golang:%s-bookworm (go.mod says go %s)", build.From, goVersion, goVersion)
+	buildImage, _, _ := strings.Cut(build.From, "@")
+	if !regexp.MustCompile(`^golang:` + regexp.QuoteMeta(goVersion) + `(\.\d+)?-(bookworm|trixie)$`).MatchString(buildImage) {
+		t.Errorf("build stage FROM %s: want golang:%s-bookworm@sha256:… (go.mod says go %s)", build.From, goVersion, goVersion)
 	}
 	if build.Name == "" {
 		t.Error("build stage has no name (FROM … AS build)")
@@ -192,7 +204,8 @@ func TestDockerfile(t *testing.T) {
 	}
 
 	// The runtime stage: minimal and non-root.
-	nonroot := strings.HasPrefix(final.From, "gcr.io/distroless/") && strings.HasSuffix(final.From, ":nonroot")
+	runtimeImage, _, _ := strings.Cut(final.From, "@")
+	nonroot := strings.HasPrefix(runtimeImage, "gcr.io/distroless/") && strings.HasSuffix(runtimeImage, ":nonroot")
 	users := final.all("USER")
 	if len(users) > 0 {
 		u := users[len(users)-1]
@@ -220,9 +233,18 @@ func TestDockerfile(t *testing.T) {
 	if ep := df.entrypoint(t); !slices.Equal(ep, []string{"/worker"}) {
 		t.Errorf("ENTRYPOINT %q, want [\"/worker\"]", ep)
 	}
-	port := strconv.Itoa(httpPort(t, nil))
-	if exp := final.all("EXPOSE"); !slices.Contains(exp, port) && !slices.Contains(exp, port+"/tcp") {
-		t.Errorf("EXPOSE %v, want %s (HTTP_ADDR's default)", exp, port)
+	// The public port (HTTP_ADDR's default) and the admin port (ADMIN_ADDR
+	// of the manifests and compose).
+	var exposed []string
+	for _, e := range final.all("EXPOSE") {
+		for _, p := range strings.Fields(e) {
+			exposed = append(exposed, strings.TrimSuffix(p, "/tcp"))
+		}
+	}
+	for _, port := range []string{strconv.Itoa(httpPort(t, nil)), strconv.Itoa(adminPort)} {
+		if !slices.Contains(exposed, port) {
+			t.Errorf("EXPOSE %v, want %s", exposed, port)
+		}
 	}
 
 	// The compose healthcheck probe builds offline: standard library only.

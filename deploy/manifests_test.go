@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"net"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,9 +28,92 @@ import (
 
 const k8sDir = "k8s"
 
-// scaledObject is the part of KEDA's ScaledObject (keda.sh/v1alpha1, a CRD
-// with no Go types here) that the manifests use. Decoding is strict, so a
-// field outside this struct is an error: add it here knowingly.
+// The roles of `worker --role=…` that the manifests run.
+const (
+	roleTasks    = "tasks"
+	roleWebhooks = "webhooks"
+)
+
+var (
+	both         = []string{roleTasks, roleWebhooks}
+	tasksOnly    = []string{roleTasks}
+	webhooksOnly = []string{roleWebhooks}
+)
+
+// roleReads says which pods read each smsq variable: the table of
+// deploy/README.md ("Configuration per role"). A Deployment may set a
+// variable only if its role reads it, so that producer-only settings stay
+// out of the pods and each pod holds only the secrets it uses. Every
+// variable of internal/config must be listed (nil: no pod reads it).
+var roleReads = map[string][]string{
+	"REDIS_URL":              both,
+	"HTTP_ADDR":              both,
+	"ADMIN_ADDR":             both,
+	"SHUTDOWN_TIMEOUT":       both,
+	"SMSMODE_TIMEZONE":       both,
+	"SMSMODE_DEFAULT_REGION": both, // validates numbers at enqueue (the /v1 API) and at send
+	"WORKER_QUEUES":          both, // served by task pods, checked by producers
+	"ALLOWED_COUNTRIES":      both, // refused at enqueue, checked again at send
+	"MARKETING_HOURS":        both, // at enqueue (send_at, dry runs) and at hand-over
+	"MARKETING_HOLIDAYS":     both,
+	"MAX_RETRY":              both, // of the tasks each role enqueues
+	"TASK_RETENTION":         both,
+	"WEBHOOK_SECRET":         both, // task pods build notification URLs, webhook pods check them
+
+	"SMSMODE_BASE_URL":      tasksOnly,
+	"SMSMODE_ACCESS_TOKEN":  tasksOnly,
+	"SMSMODE_PSEUDO":        tasksOnly,
+	"SMSMODE_PASS":          tasksOnly,
+	"SMSMODE_RATE":          tasksOnly,
+	"SMSMODE_RATE_RESERVE":  tasksOnly,
+	"SMSMODE_TIMEOUT":       tasksOnly,
+	"WORKER_CONCURRENCY":    tasksOnly,
+	"CRITICAL_CONCURRENCY":  tasksOnly,
+	"WEBHOOK_PUBLIC_URL":    tasksOnly,
+	"EVENTS_FORWARD_URL":    tasksOnly,
+	"EVENTS_SIGNING_SECRET": tasksOnly,
+	"RETRY_BASE_DELAY":      tasksOnly,
+	"RETRY_MAX_DELAY":       tasksOnly,
+	"DLR_POLL_AFTER":        tasksOnly,
+	"DLR_POLL_UNTIL":        tasksOnly,
+	"DAILY_COUNTRY_CAP":     tasksOnly,
+	"MONITORING_USER":       tasksOnly, // the web UI runs on the task pods only
+	"MONITORING_PASSWORD":   tasksOnly,
+	"MONITORING_READ_ONLY":  tasksOnly,
+
+	"BATCH_CHUNK": webhooksOnly, // producers split batches: the /v1 API
+	"API_TOKENS":  webhooksOnly,
+
+	"WORKER_ROLE": nil, // the --role argument of each Deployment
+}
+
+// secretKeys are the Secrets, one per concern, and their keys.
+var secretKeys = map[string][]string{
+	"smsq-redis":      {"REDIS_URL"},
+	"smsq-provider":   {"SMSMODE_ACCESS_TOKEN"},
+	"smsq-webhook":    {"WEBHOOK_SECRET"},
+	"smsq-api":        {"API_TOKENS"},
+	"smsq-events":     {"EVENTS_SIGNING_SECRET"},
+	"smsq-monitoring": {"MONITORING_USER", "MONITORING_PASSWORD"},
+}
+
+// roleSecrets are the Secrets each role mounts, exactly. Webhook pods face
+// the internet: no provider token, no signing secret, no web-UI password.
+var roleSecrets = map[string][]string{
+	roleTasks:    {"smsq-events", "smsq-monitoring", "smsq-provider", "smsq-redis", "smsq-webhook"},
+	roleWebhooks: {"smsq-api", "smsq-redis", "smsq-webhook"},
+}
+
+// secretVars are the variables whose values are secrets: never in a
+// ConfigMap, at least 16 characters for the app (REDIS_URL: its password;
+// API_TOKENS: each token).
+var secretVars = []string{"REDIS_URL", "SMSMODE_ACCESS_TOKEN", "SMSMODE_PASS", "WEBHOOK_SECRET", "API_TOKENS", "EVENTS_SIGNING_SECRET", "MONITORING_PASSWORD"}
+
+// minSecretLen is the shortest secret the app accepts at start.
+const minSecretLen = 16
+
+// scaledObject is the part of KEDA's ScaledObject (keda.sh/v1alpha1) that
+// the checks read; its CRD schema validates the whole object.
 type scaledObject struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata"`
@@ -40,61 +123,72 @@ type scaledObject struct {
 			Kind       string `json:"kind"`
 			Name       string `json:"name"`
 		} `json:"scaleTargetRef"`
-		PollingInterval *int32 `json:"pollingInterval"`
-		CooldownPeriod  *int32 `json:"cooldownPeriod"`
 		MinReplicaCount *int32 `json:"minReplicaCount"`
 		MaxReplicaCount *int32 `json:"maxReplicaCount"`
-		Fallback        *struct {
-			FailureThreshold int32 `json:"failureThreshold"`
-			Replicas         int32 `json:"replicas"`
-		} `json:"fallback"`
-		Advanced *struct {
-			HorizontalPodAutoscalerConfig *struct {
-				Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior"`
-			} `json:"horizontalPodAutoscalerConfig"`
-		} `json:"advanced"`
-		Triggers []struct {
-			Type       string            `json:"type"`
-			Name       string            `json:"name"`
-			MetricType string            `json:"metricType"`
-			Metadata   map[string]string `json:"metadata"`
+		Triggers        []struct {
+			Type     string            `json:"type"`
+			Name     string            `json:"name"`
+			Metadata map[string]string `json:"metadata"`
 		} `json:"triggers"`
 	} `json:"spec"`
 }
 
-// newObject is the Go type of one apiVersion/kind.
-func newObject(apiVersion, kind string) (any, bool) {
+// podMonitor is the part of the Prometheus Operator's PodMonitor the checks read.
+type podMonitor struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		JobLabel            string               `json:"jobLabel"`
+		Selector            metav1.LabelSelector `json:"selector"`
+		PodMetricsEndpoints []struct {
+			Port string `json:"port"`
+			Path string `json:"path"`
+		} `json:"podMetricsEndpoints"`
+	} `json:"spec"`
+}
+
+// prometheusRule keeps the rule groups as generic YAML values, to compare
+// them with prometheus/smsq-rules.yml.
+type prometheusRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Groups []any `json:"groups"`
+	} `json:"spec"`
+}
+
+// newObject is the Go type of one apiVersion/kind; strict says whether
+// decoding rejects unknown fields (the built-in kinds, whose Go types are
+// complete; the CRD kinds are checked by their schemas instead).
+func newObject(apiVersion, kind string) (obj any, strict, ok bool) {
 	switch apiVersion + " " + kind {
-	case "apps/v1 Deployment":
-		return &appsv1.Deployment{}, true
-	case "v1 Service":
-		return &corev1.Service{}, true
+	case "v1 Namespace":
+		return &corev1.Namespace{}, true, true
 	case "v1 ConfigMap":
-		return &corev1.ConfigMap{}, true
+		return &corev1.ConfigMap{}, true, true
 	case "v1 Secret":
-		return &corev1.Secret{}, true
+		return &corev1.Secret{}, true, true
+	case "v1 Service":
+		return &corev1.Service{}, true, true
+	case "apps/v1 Deployment":
+		return &appsv1.Deployment{}, true, true
 	case "policy/v1 PodDisruptionBudget":
-		return &policyv1.PodDisruptionBudget{}, true
+		return &policyv1.PodDisruptionBudget{}, true, true
 	case "networking.k8s.io/v1 Ingress":
-		return &networkingv1.Ingress{}, true
+		return &networkingv1.Ingress{}, true, true
+	case "networking.k8s.io/v1 NetworkPolicy":
+		return &networkingv1.NetworkPolicy{}, true, true
 	case "autoscaling/v2 HorizontalPodAutoscaler":
-		return &autoscalingv2.HorizontalPodAutoscaler{}, true
+		return &autoscalingv2.HorizontalPodAutoscaler{}, true, true
 	case "keda.sh/v1alpha1 ScaledObject":
-		return &scaledObject{}, true
+		return &scaledObject{}, false, true
+	case "monitoring.coreos.com/v1 PodMonitor":
+		return &podMonitor{}, false, true
+	case "monitoring.coreos.com/v1 PrometheusRule":
+		return &prometheusRule{}, false, true
 	}
-	return nil, false
+	return nil, false, false
 }
-
-// manifest is one decoded YAML document.
-type manifest struct {
-	File string // relative to deploy/
-	Doc  int    // 1-based index in the file
-	Obj  any
-}
-
-func (m manifest) String() string { return fmt.Sprintf("%s#%d", m.File, m.Doc) }
-
-var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?$`)
 
 // splitDocuments splits a multi-document YAML file; documents with only
 // comments or blank lines are dropped.
@@ -115,11 +209,14 @@ func splitDocuments(b []byte) [][]byte {
 	return docs
 }
 
-// decodeStrict turns one YAML document into its API type. Unknown fields
-// are errors twice over: encoding/json's DisallowUnknownFields, and
-// sigs.k8s.io/json's strict mode (what the API server uses), which also
-// catches duplicate fields and fields spelled with the wrong case
-// (encoding/json matches field names case-insensitively).
+var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?$`)
+
+// decodeStrict turns one YAML document into its Go type. For the built-in
+// kinds, unknown fields are errors twice over: encoding/json's
+// DisallowUnknownFields, and sigs.k8s.io/json's strict mode (what the API
+// server uses), which also catches duplicate fields and fields spelled with
+// the wrong case. The typed decoding also parses what the schemas leave as
+// strings (quantities such as 512Mi).
 func decodeStrict(doc []byte) (any, error) {
 	js, err := yaml.YAMLToJSONStrict(doc) // duplicate keys are errors too
 	if err != nil {
@@ -129,62 +226,49 @@ func decodeStrict(doc []byte) (any, error) {
 	if err := json.Unmarshal(js, &tm); err != nil {
 		return nil, fmt.Errorf("apiVersion/kind: %w", err)
 	}
-	obj, ok := newObject(tm.APIVersion, tm.Kind)
+	obj, strict, ok := newObject(tm.APIVersion, tm.Kind)
 	if !ok {
 		return nil, fmt.Errorf("unexpected apiVersion %q kind %q: add its Go type to newObject", tm.APIVersion, tm.Kind)
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(obj); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", tm.APIVersion, tm.Kind, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%s %s: trailing data", tm.APIVersion, tm.Kind)
 	}
-	strictErrs, err := kjson.UnmarshalStrict(js, obj)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", tm.APIVersion, tm.Kind, err)
-	}
-	if len(strictErrs) > 0 {
-		return nil, fmt.Errorf("%s %s: %v", tm.APIVersion, tm.Kind, strictErrs)
+	if strict {
+		strictErrs, err := kjson.UnmarshalStrict(js, obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", tm.APIVersion, tm.Kind, err)
+		}
+		if len(strictErrs) > 0 {
+			return nil, fmt.Errorf("%s %s: %v", tm.APIVersion, tm.Kind, strictErrs)
+		}
 	}
 	return obj, nil
 }
 
-// loadManifests decodes every YAML document under deploy/k8s/ (recursively).
-func loadManifests(t *testing.T) []manifest {
+// manifest is one rendered object and its Go value.
+type manifest struct {
+	object
+	Obj any
+}
+
+// decodeAll decodes every rendered object of one variant.
+func decodeAll(t *testing.T, objs []object) []manifest {
 	t.Helper()
 	var out []manifest
-	err := filepath.WalkDir(k8sDir, func(path string, d fs.DirEntry, err error) error {
+	for _, o := range objs {
+		obj, err := decodeStrict(o.YAML)
 		if err != nil {
-			return err
+			t.Errorf("%s: %v", o, err)
+			continue
 		}
-		if d.IsDir() || (!strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml")) {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		docs := splitDocuments(b)
-		if len(docs) == 0 {
-			t.Errorf("%s: no YAML document", path)
-		}
-		for i, doc := range docs {
-			obj, err := decodeStrict(doc)
-			if err != nil {
-				t.Errorf("%s#%d: %v", path, i+1, err)
-				continue
-			}
-			out = append(out, manifest{File: path, Doc: i + 1, Obj: obj})
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(out) == 0 {
-		t.Fatal("no manifest under deploy/k8s")
+		out = append(out, manifest{object: o, Obj: obj})
 	}
 	return out
 }
@@ -201,14 +285,15 @@ func objects[T any](ms []manifest) []T {
 }
 
 func TestDecodeStrictRejects(t *testing.T) {
+	t.Parallel()
 	for name, doc := range map[string]string{
 		"unknown field": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {A: b}\nbogus: 1\n",
 		"wrong case":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {Replicas: 2}\n",
 		"nested field":  "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: x}\nspec: {maxUnavailable: 1, selectr: {}}\n",
-		"KEDA field":    "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec: {scaleTargetRef: {name: w}, minReplicas: 2}\n",
 		"unknown kind":  "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
 		"duplicate key": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {A: b, A: c}\n",
 		"wrong type":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: two}\n",
+		"bad quantity":  "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {containers: [{name: c, resources: {limits: {memory: 512MB}}}]}}}\n",
 	} {
 		if _, err := decodeStrict([]byte(doc)); err == nil {
 			t.Errorf("%s: decoded without error", name)
@@ -219,180 +304,181 @@ func TestDecodeStrictRejects(t *testing.T) {
 	}
 }
 
-// TestManifests decodes every manifest strictly and checks what smsq needs
-// from it.
+// TestRoleReadsCoversEveryVariable: every smsq variable has a decision in
+// roleReads, so a new variable cannot land in the pods by accident.
+func TestRoleReadsCoversEveryVariable(t *testing.T) {
+	t.Parallel()
+	for name := range smsqVars(t) {
+		if _, ok := roleReads[name]; !ok {
+			t.Errorf("%s: say in roleReads (and README's table) which pods read it (nil for producers only)", name)
+		}
+	}
+	for name := range roleReads {
+		if _, ok := smsqVars(t)[name]; !ok {
+			t.Errorf("roleReads lists %s, which is not an smsq variable", name)
+		}
+	}
+}
+
+// TestManifests checks what smsq needs from the rendered manifests, for
+// each autoscaler variant.
 func TestManifests(t *testing.T) {
-	ms := loadManifests(t)
-	for _, m := range ms {
-		t.Logf("%s: %T", m, m.Obj)
+	t.Parallel()
+	for _, v := range variants {
+		t.Run(v.Name, func(t *testing.T) {
+			ms := decodeAll(t, render(t, v))
+			checkManifests(t, v, ms)
+		})
 	}
+}
 
-	configMaps := objects[*corev1.ConfigMap](ms)
-	secrets := objects[*corev1.Secret](ms)
-	deployments := objects[*appsv1.Deployment](ms)
-	if len(configMaps) != 1 || len(secrets) != 1 {
-		t.Fatalf("want one ConfigMap and one Secret, have %d and %d", len(configMaps), len(secrets))
-	}
-	cm, sec := configMaps[0], secrets[0]
+// roleEnv is what one Deployment's container sees.
+type roleEnv struct {
+	Vars    map[string]string // value, or the Secret's value for secretKeyRef
+	Secrets map[string]bool   // Secrets referenced
+}
 
-	// Every key is an smsq variable with a value smsq accepts.
-	checkEnv(t, "ConfigMap "+cm.Name, cm.Data)
-	secretEnv := map[string]string{}
-	for k, v := range sec.StringData {
-		secretEnv[k] = v
-	}
-	for k, v := range sec.Data {
-		secretEnv[k] = string(v)
-	}
-	checkEnv(t, "Secret "+sec.Name, secretEnv)
-	for k := range secretEnv {
-		if _, dup := cm.Data[k]; dup {
-			t.Errorf("%s is in both the ConfigMap and the Secret", k)
-		}
-	}
-	// Secrets belong in the Secret, and the example holds placeholders only.
-	for _, k := range []string{"REDIS_URL", "SMSMODE_ACCESS_TOKEN", "SMSMODE_PASS", "WEBHOOK_SECRET", "MONITORING_PASSWORD", "EVENTS_SIGNING_SECRET"} {
-		if _, ok := cm.Data[k]; ok {
-			t.Errorf("ConfigMap holds %s: it is a secret", k)
-		}
-	}
-	for _, k := range []string{"SMSMODE_ACCESS_TOKEN", "WEBHOOK_SECRET", "MONITORING_PASSWORD"} {
-		if v, ok := secretEnv[k]; !ok {
-			t.Errorf("Secret example lacks %s", k)
-		} else if !strings.Contains(v, "CHANGE-ME") {
-			t.Errorf("Secret example %s=%q: use a CHANGE-ME placeholder, never a real value", k, v)
-		}
-	}
-	if len(sec.StringData) == 0 {
-		t.Error("Secret example should use stringData")
-	}
-	if _, ok := cm.Data["EVENTS_FORWARD_URL"]; ok {
-		if _, ok := secretEnv["EVENTS_SIGNING_SECRET"]; !ok {
-			t.Error("EVENTS_FORWARD_URL without EVENTS_SIGNING_SECRET: the worker refuses to start")
-		}
-	}
-	if _, ok := secretEnv["REDIS_URL"]; !ok {
-		t.Error("Secret lacks REDIS_URL")
-	}
+func checkManifests(t *testing.T, v variant, ms []manifest) {
+	t.Helper()
+	ns := checkNamespace(t, ms)
 
-	env := map[string]string{} // what every pod sees through envFrom
-	for k, v := range cm.Data {
-		env[k] = v
+	configMaps := map[string]*corev1.ConfigMap{}
+	for _, cm := range objects[*corev1.ConfigMap](ms) {
+		configMaps[cm.Name] = cm
+		checkEnv(t, "ConfigMap "+cm.Name, cm.Data)
+		for _, k := range secretVars {
+			if _, ok := cm.Data[k]; ok {
+				t.Errorf("ConfigMap %s holds %s: it is a secret", cm.Name, k)
+			}
+		}
 	}
-	for k, v := range secretEnv {
-		env[k] = v
-	}
-	grace := shutdownTimeout(t, env)
-	port := httpPort(t, env)
+	secrets := checkSecrets(t, objects[*corev1.Secret](ms))
 
 	roles := map[string]*appsv1.Deployment{}
+	envs := map[string]roleEnv{}
 	var image string
-	for _, d := range deployments {
-		role := checkDeployment(t, d, cm.Name, sec.Name, grace, port)
+	usedConfigMaps := map[string]bool{}
+	for _, d := range objects[*appsv1.Deployment](ms) {
+		role, env := checkDeployment(t, d, configMaps, secrets, usedConfigMaps)
 		if prev, dup := roles[role]; dup {
 			t.Errorf("Deployments %s and %s both run role %s", prev.Name, d.Name, role)
 		}
-		roles[role] = d
+		roles[role], envs[role] = d, env
 		if img := d.Spec.Template.Spec.Containers[0].Image; image == "" {
 			image = img
 		} else if img != image {
 			t.Errorf("Deployment %s: image %s; every smsq Deployment runs the same image (%s)", d.Name, img, image)
 		}
 	}
-	worker, webhooks := roles["tasks"], roles["webhooks"]
+	worker, webhooks := roles[roleTasks], roles[roleWebhooks]
 	if worker == nil || webhooks == nil {
 		t.Fatalf("want a Deployment with --role=tasks and one with --role=webhooks, have %v", keys(roles))
+	}
+	for name := range configMaps {
+		if !usedConfigMaps[name] {
+			t.Errorf("ConfigMap %s: no Deployment reads it", name)
+		}
 	}
 	if worker.Spec.Replicas == nil || *worker.Spec.Replicas != 2 {
 		t.Errorf("Deployment %s: replicas %v, want 2", worker.Name, worker.Spec.Replicas)
 	}
-	if _, ok := env["WEBHOOK_SECRET"]; !ok {
-		t.Error("WEBHOOK_SECRET is not set: the webhooks role refuses to start without it")
-	}
-	if _, ok := env["SMSMODE_ACCESS_TOKEN"]; !ok {
-		if _, ok := env["SMSMODE_PASS"]; !ok {
-			t.Error("no sMsmode credential: the tasks role refuses to start without one")
-		}
+	if env := envs[roleTasks].Vars; env["EVENTS_FORWARD_URL"] != "" && !envs[roleTasks].Secrets["smsq-events"] {
+		t.Error("EVENTS_FORWARD_URL without EVENTS_SIGNING_SECRET: the worker refuses to start")
 	}
 
-	// Every PodDisruptionBudget protects a Deployment; the worker has one.
-	protected := map[string]bool{}
-	for _, pdb := range objects[*policyv1.PodDisruptionBudget](ms) {
-		d := selectedDeployment(t, "PodDisruptionBudget "+pdb.Name, pdb.Spec.Selector, deployments)
-		if d != nil {
-			protected[d.Name] = true
-		}
-		if pdb.Spec.MinAvailable == nil && pdb.Spec.MaxUnavailable == nil {
-			t.Errorf("PodDisruptionBudget %s: neither minAvailable nor maxUnavailable", pdb.Name)
-		}
-		if m := pdb.Spec.MinAvailable; m != nil && m.Type == intstr.Int && d != nil && d.Spec.Replicas != nil && m.IntVal >= *d.Spec.Replicas {
-			t.Errorf("PodDisruptionBudget %s: minAvailable %d blocks every drain of %d replicas", pdb.Name, m.IntVal, *d.Spec.Replicas)
-		}
-	}
-	if !protected[worker.Name] {
-		t.Errorf("no PodDisruptionBudget for Deployment %s", worker.Name)
-	}
-
-	// The webhook Service selects the webhook pods on their HTTP port, and
-	// the Ingress publishes the webhook routes of that Service over TLS.
-	services := map[string]*corev1.Service{}
-	for _, s := range objects[*corev1.Service](ms) {
-		services[s.Name] = s
-		d := selectedDeployment(t, "Service "+s.Name, &metav1.LabelSelector{MatchLabels: s.Spec.Selector}, deployments)
-		if d == nil {
-			continue
-		}
-		if d != webhooks {
-			t.Errorf("Service %s selects Deployment %s; only the webhook pods take traffic", s.Name, d.Name)
-		}
-		for _, p := range s.Spec.Ports {
-			if !containerHasPort(d.Spec.Template.Spec.Containers[0], p.TargetPort) {
-				t.Errorf("Service %s: targetPort %s is not a port of %s", s.Name, p.TargetPort.String(), d.Name)
-			}
-		}
-	}
-	ingresses := objects[*networkingv1.Ingress](ms)
-	if len(ingresses) == 0 {
-		t.Error("no Ingress for the webhooks")
-	}
-	for _, ing := range ingresses {
-		if len(ing.Spec.TLS) == 0 {
-			t.Errorf("Ingress %s: no TLS", ing.Name)
-		}
-		for _, r := range ing.Spec.Rules {
-			if r.HTTP == nil {
-				continue
-			}
-			for _, p := range r.HTTP.Paths {
-				if !strings.HasPrefix(p.Path, "/webhooks/smsmode") {
-					t.Errorf("Ingress %s: path %s: publish only the webhook routes (/metrics and /monitoring/ stay internal)", ing.Name, p.Path)
-				}
-				svc := p.Backend.Service
-				if svc == nil || services[svc.Name] == nil {
-					t.Errorf("Ingress %s: path %s: backend is not a Service of these manifests", ing.Name, p.Path)
-					continue
-				}
-				found := false
-				for _, sp := range services[svc.Name].Spec.Ports {
-					if (svc.Port.Name != "" && sp.Name == svc.Port.Name) || (svc.Port.Number != 0 && sp.Port == svc.Port.Number) {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("Ingress %s: Service %s has no port %+v", ing.Name, svc.Name, svc.Port)
-				}
-			}
-		}
-		if env["WEBHOOK_PUBLIC_URL"] != "" && len(ing.Spec.Rules) > 0 && !strings.Contains(env["WEBHOOK_PUBLIC_URL"], "://"+ing.Spec.Rules[0].Host) {
-			t.Errorf("WEBHOOK_PUBLIC_URL %s does not point at the Ingress host %s", env["WEBHOOK_PUBLIC_URL"], ing.Spec.Rules[0].Host)
-		}
-	}
-
-	checkAutoscaling(t, ms, worker)
+	checkDisruptionBudgets(t, ms, worker)
+	checkServiceAndIngress(t, ms, webhooks, envs)
+	checkNetworkPolicies(t, objects[*networkingv1.NetworkPolicy](ms), roles, envs)
+	checkMonitoring(t, ms, ns, roles, envs)
+	checkAutoscaling(t, v, ms, worker, ns)
 }
 
-// checkDeployment checks one smsq Deployment and returns its role.
-func checkDeployment(t *testing.T, d *appsv1.Deployment, configMap, secret string, shutdown time.Duration, port int) string {
+// checkNamespace: one Namespace, restricted by Pod Security Admission,
+// holding every other object. It returns its name.
+func checkNamespace(t *testing.T, ms []manifest) string {
+	t.Helper()
+	nss := objects[*corev1.Namespace](ms)
+	if len(nss) != 1 {
+		t.Fatalf("%d Namespace objects, want 1", len(nss))
+	}
+	ns := nss[0]
+	if ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
+		t.Errorf("Namespace %s: pod-security.kubernetes.io/enforce is %q, want restricted", ns.Name, ns.Labels["pod-security.kubernetes.io/enforce"])
+	}
+	for _, m := range ms {
+		if m.Kind != "Namespace" && m.Namespace != ns.Name {
+			t.Errorf("%s: namespace %q, want %q", m, m.Namespace, ns.Name)
+		}
+	}
+	return ns.Name
+}
+
+// checkSecrets: one Secret per concern with exactly its keys, holding
+// placeholders the app refuses. It returns each Secret's values.
+func checkSecrets(t *testing.T, secs []*corev1.Secret) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	for _, s := range secs {
+		want, ok := secretKeys[s.Name]
+		if !ok {
+			t.Errorf("Secret %s: not a Secret of smsq (want one of %v)", s.Name, keys(secretKeys))
+			continue
+		}
+		if len(s.Data) > 0 || len(s.StringData) == 0 {
+			t.Errorf("Secret %s: the example should use stringData only", s.Name)
+		}
+		if got := keys(s.StringData); !slices.Equal(got, sorted(want)) {
+			t.Errorf("Secret %s: keys %v, want %v", s.Name, got, sorted(want))
+		}
+		checkEnv(t, "Secret "+s.Name, s.StringData)
+		for k, v := range s.StringData {
+			if slices.Contains(secretVars, k) {
+				checkPlaceholder(t, "Secret "+s.Name+" "+k, k, v)
+			}
+		}
+		out[s.Name] = s.StringData
+	}
+	for name := range secretKeys {
+		if out[name] == nil {
+			t.Errorf("no example Secret %s", name)
+		}
+	}
+	return out
+}
+
+// checkPlaceholder: an example secret is an obvious placeholder, too short
+// for the app to accept, so an unedited example never runs.
+func checkPlaceholder(t *testing.T, where, name, value string) {
+	t.Helper()
+	var parts []string
+	switch name {
+	case "REDIS_URL":
+		u, err := url.Parse(value)
+		if err != nil {
+			t.Errorf("%s: %v", where, err)
+			return
+		}
+		if pw, ok := u.User.Password(); ok {
+			parts = append(parts, pw)
+		}
+	case "API_TOKENS":
+		for _, pair := range strings.Split(value, ",") {
+			_, token, _ := strings.Cut(pair, ":")
+			parts = append(parts, token)
+		}
+	default:
+		parts = append(parts, value)
+	}
+	for _, p := range parts {
+		if !strings.HasPrefix(p, "CHANGE-ME") || len(p) >= minSecretLen {
+			t.Errorf("%s: %q: use a CHANGE-ME placeholder shorter than %d characters (the app refuses it), never a value", where, p, minSecretLen)
+		}
+	}
+}
+
+// checkDeployment checks one smsq Deployment and returns its role and the
+// environment its container sees.
+func checkDeployment(t *testing.T, d *appsv1.Deployment, configMaps map[string]*corev1.ConfigMap, secrets map[string]map[string]string, usedConfigMaps map[string]bool) (string, roleEnv) {
 	t.Helper()
 	where := "Deployment " + d.Name
 	spec := d.Spec.Template.Spec
@@ -408,21 +494,101 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, configMap, secret strin
 	}
 	c := spec.Containers[0]
 
-	// The role comes from --role (the ConfigMap is shared by every role).
+	// The role comes from --role.
 	role := ""
 	for _, a := range append(slices.Clone(c.Command), c.Args...) {
 		if r, ok := strings.CutPrefix(a, "--role="); ok {
 			role = r
 		}
 	}
-	if role != "tasks" && role != "webhooks" && role != "all" {
-		t.Errorf("%s: args %q: want --role=tasks, --role=webhooks or --role=all", where, c.Args)
+	if role != roleTasks && role != roleWebhooks {
+		t.Errorf("%s: args %q: want --role=tasks or --role=webhooks", where, c.Args)
 	}
 	if len(c.Command) > 0 && c.Command[0] != "/worker" {
 		t.Errorf("%s: command %q: the image's entrypoint /worker is the only long-running binary", where, c.Command)
 	}
+	checkImagePinned(t, where, c.Image)
 
-	// Probes: liveness on /healthz, readiness on /readyz, on the HTTP_ADDR port.
+	// Configuration: ConfigMaps by envFrom, Secrets key by key.
+	env := roleEnv{Vars: map[string]string{}, Secrets: map[string]bool{}}
+	set := func(name, value, from string) {
+		if _, dup := env.Vars[name]; dup {
+			t.Errorf("%s: %s is set twice (%s)", where, name, from)
+		}
+		env.Vars[name] = value
+	}
+	for _, e := range c.EnvFrom {
+		switch {
+		case e.ConfigMapRef != nil:
+			cm := configMaps[e.ConfigMapRef.Name]
+			if cm == nil {
+				t.Errorf("%s: envFrom ConfigMap %s is not in these manifests", where, e.ConfigMapRef.Name)
+				continue
+			}
+			usedConfigMaps[cm.Name] = true
+			for k, v := range cm.Data {
+				set(k, v, "ConfigMap "+cm.Name)
+			}
+		case e.SecretRef != nil:
+			t.Errorf("%s: envFrom Secret %s: reference secrets key by key (secretKeyRef), so an extra key never reaches the pod", where, e.SecretRef.Name)
+		}
+		if e.Prefix != "" {
+			t.Errorf("%s: envFrom prefix %q would rename smsq's variables", where, e.Prefix)
+		}
+	}
+	for _, e := range c.Env {
+		switch {
+		case e.ValueFrom == nil:
+			set(e.Name, e.Value, "env")
+		case e.ValueFrom.SecretKeyRef != nil:
+			ref := e.ValueFrom.SecretKeyRef
+			env.Secrets[ref.Name] = true
+			val, ok := secrets[ref.Name][ref.Key]
+			if !ok && (ref.Optional == nil || !*ref.Optional) {
+				t.Errorf("%s: env %s: Secret %s has no key %s", where, e.Name, ref.Name, ref.Key)
+			}
+			if ref.Key != e.Name {
+				t.Errorf("%s: env %s from key %s: name the key as the variable", where, e.Name, ref.Key)
+			}
+			set(e.Name, val, "Secret "+ref.Name)
+		default:
+			t.Errorf("%s: env %s: only values and secretKeyRef are expected", where, e.Name)
+		}
+	}
+	checkEnv(t, where, env.Vars)
+	for name := range env.Vars {
+		if !slices.Contains(roleReads[name], role) {
+			t.Errorf("%s: sets %s, which role %s does not read (roleReads)", where, name, role)
+		}
+	}
+	if got := keys(env.Secrets); !slices.Equal(got, roleSecrets[role]) {
+		t.Errorf("%s: role %s mounts Secrets %v, want exactly %v", where, role, got, roleSecrets[role])
+	}
+	for _, need := range map[string][]string{
+		roleTasks:    {"REDIS_URL", "SMSMODE_ACCESS_TOKEN", "WEBHOOK_SECRET", "WEBHOOK_PUBLIC_URL", "MONITORING_PASSWORD", "ADMIN_ADDR"},
+		roleWebhooks: {"REDIS_URL", "WEBHOOK_SECRET", "API_TOKENS", "ADMIN_ADDR"},
+	}[role] {
+		if _, ok := env.Vars[need]; !ok {
+			t.Errorf("%s: role %s needs %s", where, role, need)
+		}
+	}
+
+	// Ports: the public one (HTTP_ADDR) named http, the admin one
+	// (ADMIN_ADDR) named admin.
+	httpP, adminP := addrPort(t, env.Vars, "HTTP_ADDR"), addrPort(t, env.Vars, "ADMIN_ADDR")
+	if httpP == adminP {
+		t.Errorf("%s: HTTP_ADDR and ADMIN_ADDR share port %d: the web UI would be public", where, httpP)
+	}
+	for name, want := range map[string]int{"http": httpP, "admin": adminP} {
+		if p, ok := containerPort(c, intstr.FromString(name)); !ok || p != want {
+			t.Errorf("%s: container port %q is %d, want %d", where, name, p, want)
+		}
+	}
+	if len(c.Ports) != 2 {
+		t.Errorf("%s: ports %v: want exactly http and admin", where, c.Ports)
+	}
+
+	// Probes: liveness on /healthz, readiness on /readyz.
 	for _, p := range []struct {
 		name  string
 		probe *corev1.Probe
@@ -435,16 +601,9 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, configMap, secret strin
 		if p.probe.HTTPGet.Path != p.path {
 			t.Errorf("%s: %s on %s, want %s", where, p.name, p.probe.HTTPGet.Path, p.path)
 		}
-		if !containerHasPort(c, p.probe.HTTPGet.Port) {
+		if _, ok := containerPort(c, p.probe.HTTPGet.Port); !ok {
 			t.Errorf("%s: %s port %s is not a container port", where, p.name, p.probe.HTTPGet.Port.String())
 		}
-	}
-	found := false
-	for _, p := range c.Ports {
-		found = found || int(p.ContainerPort) == port
-	}
-	if !found {
-		t.Errorf("%s: no containerPort %d (HTTP_ADDR)", where, port)
 	}
 
 	// Resources.
@@ -458,14 +617,27 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, configMap, secret strin
 	}
 
 	// Graceful shutdown: the kubelet's SIGKILL must come after SHUTDOWN_TIMEOUT.
+	shutdown := shutdownTimeout(t, env.Vars)
 	if spec.TerminationGracePeriodSeconds == nil {
 		t.Errorf("%s: no terminationGracePeriodSeconds (default 30s) with SHUTDOWN_TIMEOUT=%v", where, shutdown)
 	} else if g := time.Duration(*spec.TerminationGracePeriodSeconds) * time.Second; g <= shutdown {
 		t.Errorf("%s: terminationGracePeriodSeconds %v must exceed SHUTDOWN_TIMEOUT %v", where, g, shutdown)
 	}
 
-	// Security: non-root, read-only root, no privilege escalation, no
-	// capabilities, the runtime's seccomp profile.
+	checkSecurity(t, where, spec, c)
+
+	// Annotation-based scraping, on the admin port.
+	a := d.Spec.Template.Annotations
+	if a["prometheus.io/scrape"] != "true" || a["prometheus.io/path"] != "/metrics" || a["prometheus.io/port"] != strconv.Itoa(adminP) {
+		t.Errorf("%s: prometheus.io annotations %v: want scrape true, path /metrics, port %d (ADMIN_ADDR)", where, a, adminP)
+	}
+	return role, env
+}
+
+// checkSecurity: non-root, read-only root, no privilege escalation, no
+// capabilities, the runtime's seccomp profile, no service-account token.
+func checkSecurity(t *testing.T, where string, spec corev1.PodSpec, c corev1.Container) {
+	t.Helper()
 	psc, csc := spec.SecurityContext, c.SecurityContext
 	if csc == nil {
 		csc = &corev1.SecurityContext{}
@@ -505,61 +677,140 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment, configMap, secret strin
 	if csc.Privileged != nil && *csc.Privileged {
 		t.Errorf("%s: privileged", where)
 	}
-
-	// Configuration: the shared ConfigMap and Secret; explicit env names are
-	// smsq variables too.
-	var cmRef, secRef bool
-	for _, e := range c.EnvFrom {
-		switch {
-		case e.ConfigMapRef != nil:
-			cmRef = cmRef || e.ConfigMapRef.Name == configMap
-			if e.ConfigMapRef.Name != configMap {
-				t.Errorf("%s: envFrom ConfigMap %s is not in these manifests", where, e.ConfigMapRef.Name)
-			}
-		case e.SecretRef != nil:
-			secRef = secRef || e.SecretRef.Name == secret
-			if e.SecretRef.Name != secret {
-				t.Errorf("%s: envFrom Secret %s is not in these manifests", where, e.SecretRef.Name)
-			}
-		}
-		if e.Prefix != "" {
-			t.Errorf("%s: envFrom prefix %q would rename smsq's variables", where, e.Prefix)
-		}
+	if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
+		t.Errorf("%s: automountServiceAccountToken is not false (smsq does not call the Kubernetes API)", where)
 	}
-	if !cmRef || !secRef {
-		t.Errorf("%s: envFrom must reference ConfigMap %s and Secret %s", where, configMap, secret)
-	}
-	explicit := map[string]string{}
-	for _, e := range c.Env {
-		if e.ValueFrom != nil {
-			if _, ok := smsqVars(t)[e.Name]; !ok {
-				t.Errorf("%s: env %s is not an smsq variable", where, e.Name)
-			}
-			continue
-		}
-		explicit[e.Name] = e.Value
-	}
-	checkEnv(t, where+" env", explicit)
-
-	// Metrics scraping.
-	a := d.Spec.Template.Annotations
-	if a["prometheus.io/scrape"] != "true" || a["prometheus.io/path"] != "/metrics" || a["prometheus.io/port"] != fmt.Sprint(port) {
-		t.Errorf("%s: prometheus.io annotations %v: want scrape true, path /metrics, port %d", where, a, port)
-	}
-	return role
 }
 
-func containerHasPort(c corev1.Container, p intstr.IntOrString) bool {
-	for _, cp := range c.Ports {
-		if (p.Type == intstr.String && cp.Name == p.StrVal) || (p.Type == intstr.Int && cp.ContainerPort == p.IntVal) {
-			return true
+// checkDisruptionBudgets: every PodDisruptionBudget protects one
+// Deployment without blocking drains; the worker has one.
+func checkDisruptionBudgets(t *testing.T, ms []manifest, worker *appsv1.Deployment) {
+	t.Helper()
+	deployments := objects[*appsv1.Deployment](ms)
+	protected := map[string]bool{}
+	for _, pdb := range objects[*policyv1.PodDisruptionBudget](ms) {
+		d := selectedDeployment(t, "PodDisruptionBudget "+pdb.Name, pdb.Spec.Selector, deployments)
+		if d != nil {
+			protected[d.Name] = true
+		}
+		if pdb.Spec.MinAvailable == nil && pdb.Spec.MaxUnavailable == nil {
+			t.Errorf("PodDisruptionBudget %s: neither minAvailable nor maxUnavailable", pdb.Name)
+		}
+		if m := pdb.Spec.MinAvailable; m != nil && m.Type == intstr.Int && d != nil && d.Spec.Replicas != nil && m.IntVal >= *d.Spec.Replicas {
+			t.Errorf("PodDisruptionBudget %s: minAvailable %d blocks every drain of %d replicas", pdb.Name, m.IntVal, *d.Spec.Replicas)
 		}
 	}
-	return false
+	if !protected[worker.Name] {
+		t.Errorf("no PodDisruptionBudget for Deployment %s", worker.Name)
+	}
+}
+
+// The public paths of the Ingresses, exactly: sMsmode's callbacks and the
+// producer API. Nothing else of the public port (health endpoints) and
+// nothing of the admin port.
+var publicPaths = []string{"/v1/", "/webhooks/smsmode/"}
+
+// checkServiceAndIngress: the Service selects the webhook pods on their
+// public port only, and the Ingresses publish exactly publicPaths of it
+// over TLS, with a per-client rate limit.
+func checkServiceAndIngress(t *testing.T, ms []manifest, webhooks *appsv1.Deployment, envs map[string]roleEnv) {
+	t.Helper()
+	deployments := objects[*appsv1.Deployment](ms)
+	c := webhooks.Spec.Template.Spec.Containers[0]
+	publicPort := addrPort(t, envs[roleWebhooks].Vars, "HTTP_ADDR")
+
+	services := map[string]*corev1.Service{}
+	for _, s := range objects[*corev1.Service](ms) {
+		services[s.Name] = s
+		d := selectedDeployment(t, "Service "+s.Name, &metav1.LabelSelector{MatchLabels: s.Spec.Selector}, deployments)
+		if d == nil {
+			continue
+		}
+		if d != webhooks {
+			t.Errorf("Service %s selects Deployment %s; only the webhook pods take traffic", s.Name, d.Name)
+		}
+		for _, p := range s.Spec.Ports {
+			if n, ok := containerPort(c, p.TargetPort); !ok || n != publicPort {
+				t.Errorf("Service %s: port %s targets %s (container port %d); a Service carries the public port %d only, never the admin port", s.Name, p.Name, p.TargetPort.String(), n, publicPort)
+			}
+		}
+	}
+	ingresses := objects[*networkingv1.Ingress](ms)
+	var paths []string
+	for _, ing := range ingresses {
+		where := "Ingress " + ing.Name
+		if len(ing.Spec.TLS) == 0 {
+			t.Errorf("%s: no TLS", where)
+		}
+		if ing.Spec.DefaultBackend != nil {
+			t.Errorf("%s: a default backend publishes every path", where)
+		}
+		if rps, err := strconv.Atoi(ing.Annotations["nginx.ingress.kubernetes.io/limit-rps"]); err != nil || rps <= 0 {
+			t.Errorf("%s: no per-client rate limit (nginx.ingress.kubernetes.io/limit-rps)", where)
+		}
+		for _, r := range ing.Spec.Rules {
+			for _, tls := range ing.Spec.TLS {
+				if !slices.Contains(tls.Hosts, r.Host) {
+					t.Errorf("%s: host %s is not covered by TLS hosts %v", where, r.Host, tls.Hosts)
+				}
+			}
+			if r.HTTP == nil {
+				continue
+			}
+			for _, p := range r.HTTP.Paths {
+				paths = append(paths, p.Path)
+				if !slices.Contains(publicPaths, p.Path) || p.PathType == nil || *p.PathType != networkingv1.PathTypePrefix {
+					t.Errorf("%s: path %s: publish only the paths %v, with pathType Prefix", where, p.Path, publicPaths)
+				}
+				svc := p.Backend.Service
+				if svc == nil || services[svc.Name] == nil {
+					t.Errorf("%s: path %s: backend is not a Service of these manifests", where, p.Path)
+					continue
+				}
+				found := false
+				for _, sp := range services[svc.Name].Spec.Ports {
+					if (svc.Port.Name != "" && sp.Name == svc.Port.Name) || (svc.Port.Number != 0 && sp.Port == svc.Port.Number) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s: Service %s has no port %+v", where, svc.Name, svc.Port)
+				}
+			}
+			if pub := envs[roleTasks].Vars["WEBHOOK_PUBLIC_URL"]; pub != "" {
+				if u, err := url.Parse(pub); err != nil || u.Hostname() != r.Host || u.Scheme != "https" {
+					t.Errorf("WEBHOOK_PUBLIC_URL %s: want https://%s (%s)", pub, r.Host, where)
+				}
+			}
+		}
+	}
+	slices.Sort(paths)
+	if !slices.Equal(paths, publicPaths) {
+		t.Errorf("Ingress paths %v, want each of %v once", paths, publicPaths)
+	}
+}
+
+func containerPort(c corev1.Container, p intstr.IntOrString) (int, bool) {
+	for _, cp := range c.Ports {
+		if (p.Type == intstr.String && cp.Name == p.StrVal) || (p.Type == intstr.Int && cp.ContainerPort == p.IntVal) {
+			return int(cp.ContainerPort), true
+		}
+	}
+	return 0, false
 }
 
 // selectedDeployment is the one Deployment whose pods sel selects.
 func selectedDeployment(t *testing.T, where string, sel *metav1.LabelSelector, ds []*appsv1.Deployment) *appsv1.Deployment {
+	t.Helper()
+	found := selectedDeployments(t, where, sel, ds)
+	if len(found) != 1 {
+		t.Errorf("%s: selects the pods of %d Deployments, want 1", where, len(found))
+		return nil
+	}
+	return found[0]
+}
+
+func selectedDeployments(t *testing.T, where string, sel *metav1.LabelSelector, ds []*appsv1.Deployment) []*appsv1.Deployment {
 	t.Helper()
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil || s.Empty() {
@@ -572,75 +823,86 @@ func selectedDeployment(t *testing.T, where string, sel *metav1.LabelSelector, d
 			found = append(found, d)
 		}
 	}
-	if len(found) != 1 {
-		t.Errorf("%s: selects the pods of %d Deployments, want 1", where, len(found))
-		return nil
+	return found
+}
+
+// addrPort is the port of a listen address variable (HTTP_ADDR,
+// ADMIN_ADDR), else of smsq's default.
+func addrPort(t *testing.T, env map[string]string, name string) int {
+	t.Helper()
+	s, ok := env[name]
+	if !ok {
+		s = smsqVars(t)[name].Default
 	}
-	return found[0]
+	_, p, err := net.SplitHostPort(s)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, s, err)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		t.Fatalf("%s=%q: port: %v", name, s, err)
+	}
+	return n
 }
 
 var promMetricRE = regexp.MustCompile(`\bsmsq_[a-z0-9_]+`)
 
-// checkAutoscaling: one KEDA ScaledObject and one HPA alternative, both on
-// the worker Deployment, kept out of the directory that `kubectl apply -f
-// deploy/k8s/` applies (two autoscalers on one Deployment fight).
-func checkAutoscaling(t *testing.T, ms []manifest, worker *appsv1.Deployment) {
+// checkAutoscaling: exactly the variant's autoscaler, on the worker.
+func checkAutoscaling(t *testing.T, v variant, ms []manifest, worker *appsv1.Deployment, ns string) {
 	t.Helper()
 	known := smsqMetrics(t)
-	var keda, hpa int
-	for _, m := range ms {
-		top := filepath.Dir(m.File) == k8sDir
-		switch o := m.Obj.(type) {
-		case *scaledObject:
-			keda++
-			if top {
-				t.Errorf("%s: autoscalers go under k8s/autoscaling/, not applied by kubectl apply -f deploy/k8s/", m)
+	keda := objects[*scaledObject](ms)
+	hpa := objects[*autoscalingv2.HorizontalPodAutoscaler](ms)
+	if len(keda)+len(hpa) != 1 {
+		t.Fatalf("%d ScaledObjects and %d HorizontalPodAutoscalers: want exactly one autoscaler (two on one Deployment fight)", len(keda), len(hpa))
+	}
+	if (v.Name == "keda") != (len(keda) == 1) {
+		t.Errorf("variant %s renders %d ScaledObjects", v.Name, len(keda))
+	}
+	for _, o := range keda {
+		where := "ScaledObject " + o.Name
+		ref := o.Spec.ScaleTargetRef
+		if ref.Name != worker.Name || (ref.Kind != "" && ref.Kind != "Deployment") {
+			t.Errorf("%s: scaleTargetRef %+v, want Deployment %s", where, ref, worker.Name)
+		}
+		checkReplicaRange(t, where, o.Spec.MinReplicaCount, o.Spec.MaxReplicaCount)
+		if len(o.Spec.Triggers) == 0 {
+			t.Errorf("%s: no trigger", where)
+		}
+		for _, tr := range o.Spec.Triggers {
+			if tr.Type != "prometheus" {
+				t.Errorf("%s: trigger type %q, want prometheus", where, tr.Type)
+				continue
 			}
-			ref := o.Spec.ScaleTargetRef
-			if ref.Name != worker.Name || (ref.Kind != "" && ref.Kind != "Deployment") {
-				t.Errorf("%s: scaleTargetRef %+v, want Deployment %s", m, ref, worker.Name)
-			}
-			checkReplicaRange(t, m.String(), o.Spec.MinReplicaCount, o.Spec.MaxReplicaCount)
-			if len(o.Spec.Triggers) == 0 {
-				t.Errorf("%s: no trigger", m)
-			}
-			for _, tr := range o.Spec.Triggers {
-				if tr.Type != "prometheus" {
-					t.Errorf("%s: trigger type %q, want prometheus", m, tr.Type)
-					continue
+			for _, k := range []string{"serverAddress", "query", "threshold"} {
+				if tr.Metadata[k] == "" {
+					t.Errorf("%s: trigger %s: no %s", where, tr.Name, k)
 				}
-				for _, k := range []string{"serverAddress", "query", "threshold"} {
-					if tr.Metadata[k] == "" {
-						t.Errorf("%s: trigger %s: no %s", m, tr.Name, k)
-					}
-				}
-				checkQuery(t, m.String()+" trigger "+tr.Name, tr.Metadata["query"], known)
 			}
-		case *autoscalingv2.HorizontalPodAutoscaler:
-			hpa++
-			if top {
-				t.Errorf("%s: autoscalers go under k8s/autoscaling/, not applied by kubectl apply -f deploy/k8s/", m)
-			}
-			ref := o.Spec.ScaleTargetRef
-			if ref.Name != worker.Name || ref.Kind != "Deployment" || ref.APIVersion != "apps/v1" {
-				t.Errorf("%s: scaleTargetRef %+v, want apps/v1 Deployment %s", m, ref, worker.Name)
-			}
-			checkReplicaRange(t, m.String(), o.Spec.MinReplicas, &o.Spec.MaxReplicas)
-			if len(o.Spec.Metrics) == 0 {
-				t.Errorf("%s: no metric", m)
-			}
-			for _, mt := range o.Spec.Metrics {
-				if mt.Type != autoscalingv2.ExternalMetricSourceType && mt.Type != autoscalingv2.ObjectMetricSourceType {
-					t.Errorf("%s: metric type %s, want External or Object (prometheus-adapter)", m, mt.Type)
-				}
-				if mt.Type == autoscalingv2.ExternalMetricSourceType && (mt.External == nil || mt.External.Metric.Name == "") {
-					t.Errorf("%s: External metric without a name", m)
-				}
+			checkQuery(t, where+" trigger "+tr.Name, tr.Metadata["query"], known)
+			if !strings.Contains(tr.Metadata["query"], `namespace="`+ns+`"`) {
+				t.Errorf("%s: trigger %s: the query must select namespace=%q (kustomization.yaml's namespace)", where, tr.Name, ns)
 			}
 		}
 	}
-	if keda != 1 || hpa != 1 {
-		t.Errorf("want one KEDA ScaledObject and one HorizontalPodAutoscaler, have %d and %d", keda, hpa)
+	for _, o := range hpa {
+		where := "HorizontalPodAutoscaler " + o.Name
+		ref := o.Spec.ScaleTargetRef
+		if ref.Name != worker.Name || ref.Kind != "Deployment" || ref.APIVersion != "apps/v1" {
+			t.Errorf("%s: scaleTargetRef %+v, want apps/v1 Deployment %s", where, ref, worker.Name)
+		}
+		checkReplicaRange(t, where, o.Spec.MinReplicas, &o.Spec.MaxReplicas)
+		if len(o.Spec.Metrics) == 0 {
+			t.Errorf("%s: no metric", where)
+		}
+		for _, mt := range o.Spec.Metrics {
+			if mt.Type != autoscalingv2.ExternalMetricSourceType && mt.Type != autoscalingv2.ObjectMetricSourceType {
+				t.Errorf("%s: metric type %s, want External or Object (prometheus-adapter)", where, mt.Type)
+			}
+			if mt.Type == autoscalingv2.ExternalMetricSourceType && (mt.External == nil || mt.External.Metric.Name == "") {
+				t.Errorf("%s: External metric without a name", where)
+			}
+		}
 	}
 }
 
@@ -686,6 +948,12 @@ func keys[V any](m map[string]V) []string {
 	for k := range m {
 		out = append(out, k)
 	}
+	slices.Sort(out)
+	return out
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
 }
