@@ -21,6 +21,7 @@ test: vet
 	./scripts/deps.sh test
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
+	./deploy/check.sh
 
 demo: build
 	./scripts/demo.sh

@@ -19,9 +19,11 @@ case "${1:-}" in
     want gcc gcc                   # go test -race needs cgo
     # The web UI is checked in a real browser (internal/monitoring/browser_test.go).
     want chromium chromium fonts-dejavu-core
+    want promtool prometheus       # deploy/check.sh: promtool check/test rules
     ;;
   ci)
     want make make
+    want promtool prometheus
     want redis-server redis-server
     want gcc gcc
     want curl curl ca-certificates
@@ -43,3 +45,5 @@ sudo_cmd=""
 echo "deps: installing ${need[*]}"
 $sudo_cmd apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
+# Debian's prometheus package starts a server on :9090 where systemd runs: promtool is all we want.
+command -v systemctl >/dev/null 2>&1 && $sudo_cmd systemctl disable --now prometheus >/dev/null 2>&1 || true

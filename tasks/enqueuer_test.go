@@ -15,13 +15,16 @@ import (
 func TestNewEnqueuerRefusesMissingSettings(t *testing.T) {
 	t.Parallel()
 	rdb := redistest.Start(t).Client()
-	_, err := tasks.NewEnqueuer(nil, tasks.Options{Region: "FR", BatchChunk: 1})
+	_, err := tasks.NewEnqueuer(nil, tasks.Options{Region: "FR", BatchChunk: 1, Queues: []string{"default"}})
 	require.Error(t, err)
+	q := []string{"default"}
 	for _, o := range []tasks.Options{
-		{BatchChunk: 1},
-		{Region: "FR"},
-		{Region: "FR", BatchChunk: 1, MaxRetry: -1},
-		{Region: "FR", BatchChunk: 1, Retention: -time.Second},
+		{BatchChunk: 1, Queues: q},
+		{Region: "FR", Queues: q},
+		{Region: "FR", BatchChunk: 1},
+		{Region: "FR", BatchChunk: 1, Queues: q, MaxRetry: -1},
+		{Region: "FR", BatchChunk: 1, Queues: q, Retention: -time.Second},
+		{Region: "FR", BatchChunk: 1, Queues: q, DailyCap: map[string]int{"*": 10}},
 	} {
 		_, err := tasks.NewEnqueuer(rdb, o)
 		require.Error(t, err, "%+v", o)
@@ -37,7 +40,7 @@ func TestEnqueuerZeroSettings(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	rdb := srv.Client()
-	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", BatchChunk: 1})
+	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", BatchChunk: 1, Queues: []string{"default"}})
 	require.NoError(t, err)
 	ctx := context.Background()
 	_, err = enq.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "x"}, tasks.WithTaskID("s"))
@@ -62,7 +65,7 @@ func TestEnqueuerZeroSettings(t *testing.T) {
 func TestEnqueuerEventsAreIdempotent(t *testing.T) {
 	t.Parallel()
 	rdb := redistest.Start(t).Client()
-	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", BatchChunk: 1, MaxRetry: 3, Retention: time.Hour})
+	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", BatchChunk: 1, MaxRetry: 3, Retention: time.Hour, Queues: []string{"default"}})
 	require.NoError(t, err)
 	ctx := context.Background()
 	at := time.Date(2026, 7, 14, 10, 30, 0, 0, time.UTC)

@@ -20,7 +20,7 @@ func Example_otp() {
 		return
 	}
 	defer rdb.Close()
-	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", MaxRetry: 20, Retention: 24 * time.Hour, BatchChunk: 1000})
+	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", MaxRetry: 20, Retention: 24 * time.Hour, BatchChunk: 1000, Queues: []string{"critical", "default", "low"}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -73,7 +73,7 @@ func Example_campaign() {
 		return
 	}
 	defer rdb.Close()
-	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", MaxRetry: 20, Retention: 24 * time.Hour, BatchChunk: 2})
+	enq, err := tasks.NewEnqueuer(rdb, tasks.Options{Region: "FR", MaxRetry: 20, Retention: 24 * time.Hour, BatchChunk: 2, Queues: []string{"critical", "default", "low"}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -5,40 +5,58 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks/store"
 )
 
 // ErrNotFound is a task ID that neither the queues nor the ledger know.
 var ErrNotFound = errors.New("no task with this ID")
 
+// Task states, as every interface reports them.
+const (
+	StatePending   = "pending"
+	StateScheduled = "scheduled"
+	StateActive    = "active"
+	StateRetry     = "retry"
+	StateCompleted = "completed" // sMsmode accepted it
+	StateArchived  = "archived"  // refused or failed for good; LastError says why
+	StateCancelled = store.StateCancelled
+	StateExpired   = store.StateExpired // its expires_at passed before sMsmode accepted it
+)
+
 // TaskStatus is what `enqueue status` shows about one task.
 type TaskStatus struct {
 	ID            string
 	Type          string
 	Queue         string
-	State         string // pending, scheduled, active, retry, archived, completed; "expired" when only the ledger remembers it
+	State         string // one of the State constants
 	Attempts      int    // provider attempts so far (retries + the current/first run)
 	MaxRetry      int
 	LastError     string
 	LastFailedAt  time.Time
 	NextProcessAt time.Time
 	CompletedAt   time.Time
+	ExpiresAt     time.Time // the payload's expires_at, if any
 	Result        *Result
 	Acceptance    *store.Acceptance // from the ledger, once the provider accepted the task
+	// Ending says when (and, after hand-over, which smsID) for a cancelled
+	// or expired task.
+	Ending *store.Ending
 	// Recipients is each recipient's latest delivery report (empty until
-	// sMsmode calls back).
+	// sMsmode reports, by callback or polling).
 	Recipients []store.RecipientState
 }
 
 // Inspector answers status questions and cancels tasks.
 type Inspector struct {
 	insp   *asynq.Inspector
+	client *asynq.Client
 	ledger *store.Ledger
 	store  *store.RecipientStore
 }
@@ -57,12 +75,15 @@ func NewInspector(rdb redis.UniversalClient) (*Inspector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Inspector{insp: asynq.NewInspectorFromRedisClient(rdb), ledger: ledger, store: recipients}, nil
+	return &Inspector{
+		insp: asynq.NewInspectorFromRedisClient(rdb), client: asynq.NewClientFromRedisClient(rdb),
+		ledger: ledger, store: recipients,
+	}, nil
 }
 
 // resultOf is the task result of an acceptance.
 func resultOf(a *store.Acceptance) *Result {
-	return &Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi}
+	return &Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi, DeferredUntil: a.DeferredUntil}
 }
 
 // withRecipients adds the delivery reports of a task the provider accepted.
@@ -78,12 +99,14 @@ func (i *Inspector) withRecipients(ctx context.Context, st *TaskStatus) (*TaskSt
 	return st, nil
 }
 
-// find looks the task up in every queue.
+// find looks the task up in every queue, in name order, so that the
+// answer is deterministic.
 func (i *Inspector) find(id string) (*asynq.TaskInfo, error) {
 	queues, err := i.insp.Queues()
 	if err != nil {
 		return nil, err
 	}
+	slices.Sort(queues)
 	for _, q := range queues {
 		info, err := i.insp.GetTaskInfo(q, id)
 		if err == nil {
@@ -96,41 +119,76 @@ func (i *Inspector) find(id string) (*asynq.TaskInfo, error) {
 	return nil, ErrNotFound
 }
 
-// Status returns the task's state and, once accepted, its smsID.
+// Status returns the task's state and, once accepted, its smsID and its
+// recipients' delivery statuses. The ledger decides first: a cancelled or
+// expired task is that, whatever its queue says; an accepted one is
+// completed (also once the queue has forgotten it).
 func (i *Inspector) Status(ctx context.Context, id string) (*TaskStatus, error) {
 	info, err := i.find(id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	acc, lerr := i.ledger.Lookup(ctx, id)
-	if lerr != nil {
-		return nil, lerr
+	acc, err := i.ledger.Lookup(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	if info == nil {
-		if acc == nil {
-			return nil, ErrNotFound
+	ending, err := i.ledger.Ending(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if info == nil && acc == nil && ending == nil {
+		return nil, ErrNotFound
+	}
+	st := &TaskStatus{ID: id, Acceptance: acc, Ending: ending}
+	if info != nil {
+		st.Type, st.Queue, st.State = info.Type, info.Queue, info.State.String()
+		st.Attempts, st.MaxRetry, st.LastError = info.Retried, maxRetry(info), info.LastErr
+		st.LastFailedAt, st.NextProcessAt, st.CompletedAt = info.LastFailedAt, info.NextProcessAt, info.CompletedAt
+		if info.State == asynq.TaskStateActive || info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived || info.Retried > 0 {
+			st.Attempts = info.Retried + 1
 		}
-		return i.withRecipients(ctx, &TaskStatus{ID: id, Type: acc.Type, State: "expired", Result: resultOf(acc), Acceptance: acc})
+		if len(info.Result) > 0 {
+			var r Result
+			if json.Unmarshal(info.Result, &r) == nil {
+				st.Result = &r
+			}
+		}
+		st.ExpiresAt = expiresAt(info.Payload)
+	} else if acc != nil {
+		st.Type = acc.Type
 	}
-	st := &TaskStatus{
-		ID: info.ID, Type: info.Type, Queue: info.Queue, State: info.State.String(),
-		Attempts: info.Retried, MaxRetry: maxRetry(info), LastError: info.LastErr,
-		LastFailedAt: info.LastFailedAt, NextProcessAt: info.NextProcessAt, CompletedAt: info.CompletedAt,
-		Acceptance: acc,
-	}
-	if info.State == asynq.TaskStateActive || info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived || info.Retried > 0 {
-		st.Attempts = info.Retried + 1
-	}
-	if len(info.Result) > 0 {
-		var r Result
-		if json.Unmarshal(info.Result, &r) == nil {
+	switch {
+	case ending != nil:
+		st.State = ending.State
+		if st.Result == nil || st.Result.State == "" {
+			r := Result{State: ending.State, At: ending.At, SMSID: ending.SMSID}
+			if acc != nil {
+				r = *resultOf(acc)
+				r.State, r.At = ending.State, ending.At
+			}
 			st.Result = &r
 		}
-	}
-	if st.Result == nil && acc != nil {
-		st.Result = resultOf(acc)
+	case acc != nil:
+		// The queue's record may be gone (retention) or behind (a result
+		// write interrupted): the acceptance is what happened.
+		st.State = StateCompleted
+		if st.Result == nil {
+			st.Result = resultOf(acc)
+		}
+	case !st.ExpiresAt.IsZero() && !time.Now().Before(st.ExpiresAt) && st.State != StateArchived && st.State != StateActive:
+		// The worker never hands it over now: it will end expired.
+		st.State = StateExpired
 	}
 	return i.withRecipients(ctx, st)
+}
+
+// expiresAt reads a send, voice or batch payload's expires_at.
+func expiresAt(payload []byte) time.Time {
+	var p struct {
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	_ = json.Unmarshal(payload, &p)
+	return p.ExpiresAt
 }
 
 // maxRetry is the task's MAX_RETRY: send tasks keep one asynq retry in
@@ -153,64 +211,171 @@ type CancelOutcome string
 
 // Cancel outcomes.
 const (
-	CancelledInQueue    CancelOutcome = "deleted from the queue before it reached sMsmode"
+	CancelledInQueue    CancelOutcome = "cancelled before it reached sMsmode"
 	CancelledAtProvider CancelOutcome = "cancelled at sMsmode (deleteSMS.do)"
+	AlreadyCancelled    CancelOutcome = "already cancelled"
+	AlreadyExpired      CancelOutcome = "already expired: nothing was sent"
 )
 
-// CancelError explains why a task cannot be cancelled.
-type CancelError struct{ Reason string }
+// CancelError explains why a task cannot be cancelled. Temporary means
+// the same cancel may succeed later (a call in flight, sMsmode
+// unreachable); otherwise it never will (too late).
+type CancelError struct {
+	Reason    string
+	Temporary bool
+}
 
 // Error implements error.
 func (e *CancelError) Error() string { return "cannot cancel: " + e.Reason }
 
-// Cancel stops a message: a task not yet handed to sMsmode is deleted from
-// its queue; a message sMsmode holds for a later date_envoi is deleted there
-// with deleteSMS.do (provider may be nil when the caller has no credentials).
+// TypeCancel is the task that cancels at sMsmode, on behalf of a producer
+// without provider credentials, a message it already holds.
+const TypeCancel = "sms:cancel"
+
+// CancelPayload is the payload of sms:cancel.
+type CancelPayload struct {
+	TaskID string `json:"task_id"`
+	SMSID  string `json:"sms_id"`
+}
+
+// cancelWait bounds how long Cancel waits for a worker to cancel at
+// sMsmode on its behalf, when ctx has no earlier deadline.
+const cancelWait = 30 * time.Second
+
+// Cancel stops a message: before hand-over it is recorded as cancelled
+// (atomically with the worker's check, so no worker sends it after that)
+// and removed from its queue; a message sMsmode holds for a later
+// date_envoi is deleted there with deleteSMS.do — through provider, or,
+// when provider is nil (a producer without credentials), by a worker on
+// the critical queue. Cancelling again is harmless (AlreadyCancelled).
+// Errors: ErrNotFound, *CancelError, or a Redis or provider failure.
 func (i *Inspector) Cancel(ctx context.Context, id string, provider Deleter, now time.Time) (CancelOutcome, error) {
 	info, err := i.find(id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return "", err
 	}
+	if info == nil {
+		known, err := i.ledger.Known(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if !known {
+			return "", ErrNotFound
+		}
+	}
+	prior, err := i.ledger.CancelQueued(ctx, id, now)
+	switch {
+	case errors.Is(err, store.ErrInFlight):
+		return "", &CancelError{Temporary: true, Reason: "a worker is handing it to sMsmode right now, or checking an unanswered call; run cancel again in a moment"}
+	case errors.Is(err, store.ErrAccepted):
+		out, err := i.cancelAtProvider(ctx, id, provider, now)
+		if err == nil {
+			i.tidy(info)
+		}
+		return out, err
+	case err != nil:
+		return "", err
+	}
+	if prior != nil {
+		return endedOutcome(prior), nil
+	}
+	i.tidy(info)
+	return CancelledInQueue, nil
+}
+
+// tidy removes a cancelled task from its queue unless a worker holds it
+// or it completed: a worker would end it as cancelled anyway (the ledger
+// decides), so this only keeps the queues truthful.
+func (i *Inspector) tidy(info *asynq.TaskInfo) {
+	if info != nil && info.State != asynq.TaskStateActive && info.State != asynq.TaskStateCompleted {
+		_ = i.insp.DeleteTask(info.Queue, info.ID)
+	}
+}
+
+func endedOutcome(e *store.Ending) CancelOutcome {
+	if e.State == store.StateExpired {
+		return AlreadyExpired
+	}
+	return AlreadyCancelled
+}
+
+// cancelAtProvider deletes a message sMsmode accepted, while it still
+// holds it.
+func (i *Inspector) cancelAtProvider(ctx context.Context, id string, provider Deleter, now time.Time) (CancelOutcome, error) {
 	acc, err := i.ledger.Lookup(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	if acc != nil {
-		if acc.DateEnvoi == "" {
-			return "", &CancelError{Reason: fmt.Sprintf("sMsmode accepted it for immediate sending (smsID %s)", acc.SMSID)}
-		}
-		if !acc.SendAt.After(now) {
-			return "", &CancelError{Reason: fmt.Sprintf("its date_envoi %s has passed: sMsmode has sent it (smsID %s)", acc.DateEnvoi, acc.SMSID)}
-		}
-		if provider == nil {
-			return "", &CancelError{Reason: "sMsmode holds it: SMSMODE_ACCESS_TOKEN is needed to cancel it there"}
-		}
-		if err := provider.DeleteSMS(ctx, acc.SMSID); err != nil {
-			return "", fmt.Errorf("deleteSMS.do %s: %w", acc.SMSID, err)
-		}
-		if info != nil && info.State != asynq.TaskStateActive && info.State != asynq.TaskStateCompleted {
-			_ = i.insp.DeleteTask(info.Queue, id) // a retry whose result write failed: nothing left to do
-		}
-		return CancelledAtProvider, nil
+	if acc == nil { // cannot happen: CancelQueued saw it
+		return "", fmt.Errorf("cancel %s: the acceptance vanished", id)
 	}
-	if info == nil {
-		return "", ErrNotFound
+	if acc.DateEnvoi == "" {
+		return "", &CancelError{Reason: fmt.Sprintf("too late: sMsmode accepted it for immediate sending (smsID %s)", acc.SMSID)}
 	}
-	switch info.State {
-	case asynq.TaskStateActive:
-		return "", &CancelError{Reason: "a worker is handing it to sMsmode right now; run cancel again in a moment"}
-	case asynq.TaskStateCompleted:
-		return "", &CancelError{Reason: "it completed without an acceptance on record"}
+	if !acc.SendAt.After(now) {
+		return "", &CancelError{Reason: fmt.Sprintf("too late: its date_envoi %s has passed, sMsmode has sent it (smsID %s)", acc.DateEnvoi, acc.SMSID)}
 	}
-	if err := i.insp.DeleteTask(info.Queue, id); err != nil {
-		if errors.Is(err, asynq.ErrTaskNotFound) || strings.Contains(err.Error(), "active") {
-			return "", &CancelError{Reason: "a worker picked it up meanwhile; run cancel again in a moment"}
+	if provider == nil {
+		return i.delegateCancel(ctx, id, acc)
+	}
+	if err := provider.DeleteSMS(ctx, acc.SMSID); err != nil {
+		if prior, _ := i.ledger.Ending(ctx, id); prior != nil {
+			return endedOutcome(prior), nil // a concurrent cancel won
 		}
+		if IsNotHeld(err) {
+			return "", &CancelError{Reason: fmt.Sprintf("too late: sMsmode no longer holds smsID %s (sent or deleted already): %v", acc.SMSID, err)}
+		}
+		return "", &CancelError{Temporary: true, Reason: fmt.Sprintf("deleteSMS.do %s: %v", acc.SMSID, err)}
+	}
+	prior, err := i.ledger.End(ctx, id, store.Ending{State: store.StateCancelled, At: now, SMSID: acc.SMSID})
+	if err != nil {
 		return "", err
 	}
-	// A worker may have taken it between find and delete: the ledger tells.
-	if acc, _ := i.ledger.Lookup(ctx, id); acc != nil {
-		return i.Cancel(ctx, id, provider, now)
+	if prior != nil {
+		return endedOutcome(prior), nil
 	}
-	return CancelledInQueue, nil
+	return CancelledAtProvider, nil
+}
+
+// IsNotHeld reports whether deleteSMS.do's error says the message is not
+// (or no longer) held: code 61, "SMS non trouvé".
+func IsNotHeld(err error) bool {
+	var pe *smsmode.Error
+	return errors.As(err, &pe) && pe.Code == smsmode.CodeNotFound
+}
+
+// delegateCancel asks a worker (which has the provider's credentials) to
+// delete the message, and waits for the ledger to say it did.
+func (i *Inspector) delegateCancel(ctx context.Context, id string, acc *store.Acceptance) (CancelOutcome, error) {
+	b, err := json.Marshal(CancelPayload{TaskID: id, SMSID: acc.SMSID})
+	if err != nil {
+		return "", err
+	}
+	cid := "cancel:" + id
+	_, err = i.client.EnqueueContext(ctx, asynq.NewTask(TypeCancel, b), asynq.TaskID(cid), asynq.Queue(QueueCritical),
+		asynq.MaxRetry(5), asynq.Retention(time.Hour), asynq.Timeout(time.Minute))
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return "", err
+	}
+	wait, cancel := ctx, context.CancelFunc(func() {})
+	if _, ok := ctx.Deadline(); !ok {
+		wait, cancel = context.WithTimeout(ctx, cancelWait)
+	}
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if e, err := i.ledger.Ending(wait, id); err == nil && e != nil {
+			return CancelledAtProvider, nil
+		}
+		if info, err := i.insp.GetTaskInfo(QueueCritical, cid); err == nil && info.State == asynq.TaskStateArchived {
+			_ = i.insp.DeleteTask(QueueCritical, cid) // a later cancel may try again
+			return "", &CancelError{Reason: info.LastErr}
+		}
+		select {
+		case <-wait.Done():
+			return "", &CancelError{Temporary: true, Reason: "handed to the workers (queue critical), not confirmed yet: run cancel again in a moment"}
+		case <-tick.C:
+		}
+	}
 }

@@ -26,9 +26,9 @@ type SendPayload struct {
 
 // VoicePayload is the payload of sms:voice.
 type VoicePayload struct {
-	To       []string  `json:"to"`
-	Message  string    `json:"message"`
-	Title    string    `json:"title,omitempty"`
+	To        []string  `json:"to"`
+	Message   string    `json:"message"`
+	Title     string    `json:"title,omitempty"`
 	Language  string    `json:"language,omitempty"` // fr-FR, en-GB, de-DE, es-ES
 	SendAt    time.Time `json:"send_at,omitzero"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"` // never handed to sMsmode at or after this instant

@@ -3,15 +3,13 @@ package tasks
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/text/encoding/charmap"
-
+	"github.com/smsq/smsq/marketing"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/smsmode/phone"
 	"github.com/smsq/smsq/smsmode/text"
@@ -40,15 +38,6 @@ func invalid(field, format string, args ...any) error {
 func invalidRow(row int, name, format string, args ...any) error {
 	return &ValidationError{Field: fmt.Sprintf("rows[%d].%s", row, name), Reason: fmt.Sprintf(format, args...), row: row + 1}
 }
-
-// DefaultMaxSegments is the provider's default nbr_msg.
-const DefaultMaxSegments = 5
-
-// maxUnicodeSegments is the provider's hard limit for classe_msg=9.
-const maxUnicodeSegments = 5
-
-// voiceLanguages are the languages of sendVoiceMessage.do (3.1+).
-var voiceLanguages = map[string]bool{"fr-FR": true, "en-GB": true, "de-DE": true, "es-ES": true}
 
 // Prepared is a validated payload: the provider request it stands for and
 // what it will cost. Exactly one of SMS, Voice and Batch is set.
@@ -110,15 +99,12 @@ func (p *SendPayload) Prepare(region string) (*Prepared, error) {
 		}
 		return nil, invalid("message", "%v", err)
 	}
-	if p.Stop < 0 || p.Stop > 2 {
-		return nil, invalid("stop", "%d: want 0, 1 or 2", p.Stop)
-	}
 	maxSeg, err := maxSegments(p.MaxSegments, msg.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	if err := msg.Check(p.Stop, maxSeg); err != nil {
-		return nil, invalid("message", "%v", err)
+	if p.Marketing && p.Sender != "" && p.Stop == 0 {
+		return nil, invalid("stop", "a marketing message with a custom sender needs the STOP mention: stop 1 or 2 (operators may block it otherwise)")
 	}
 	class := smsmode.ClassPro
 	switch {
@@ -127,34 +113,26 @@ func (p *SendPayload) Prepare(region string) (*Prepared, error) {
 	case msg.Encoding == text.Unicode:
 		class = smsmode.ClassUnicode
 	}
-	if err := senderRefURL(-1, p.Sender, class, p.Ref, p.NotificationURL); err != nil {
-		return nil, err
+	sms := &smsmode.SMS{
+		Numbers:         numbers,
+		Group:           p.Group,
+		Message:         msg.Text,
+		Class:           class,
+		RefClient:       p.Ref,
+		Sender:          p.Sender,
+		MaxParts:        maxSeg,
+		NotificationURL: p.NotificationURL,
+		ReplyURL:        p.ReplyURL,
+		Stop:            smsmode.Stop(p.Stop),
 	}
-	if err := validURL("reply_url", p.ReplyURL); err != nil {
-		return nil, err
-	}
-	if class != smsmode.ClassUnicode {
-		if err := latin9("group", p.Group); err != nil {
-			return nil, err
-		}
-		if err := latin9("reply_url", p.ReplyURL); err != nil {
-			return nil, err
-		}
+	// The provider's rules live in package smsmode: refused here with the
+	// payload's field names rather than archived by the worker.
+	if err := sms.Validate(); err != nil {
+		return nil, fromRequestError(err, p.Group != "")
 	}
 	segments := msg.SegmentsWithStop(p.Stop)
 	return &Prepared{
-		SMS: &smsmode.SMS{
-			Numbers:         numbers,
-			Group:           p.Group,
-			Message:         msg.Text,
-			Class:           class,
-			RefClient:       p.Ref,
-			Sender:          p.Sender,
-			MaxParts:        maxSeg,
-			NotificationURL: p.NotificationURL,
-			ReplyURL:        p.ReplyURL,
-			Stop:            smsmode.Stop(p.Stop),
-		},
+		SMS:        sms,
 		Encoding:   msg.Encoding.String(),
 		Segments:   segments,
 		Recipients: len(numbers),
@@ -185,23 +163,11 @@ func (p *VoicePayload) Prepare(region string) (*Prepared, error) {
 	if strings.TrimSpace(p.Message) == "" {
 		return nil, invalid("message", "empty")
 	}
-	// The text is read aloud: it only has to be representable on the wire.
-	if n := len([]rune(p.Message)); n > 160 {
-		return nil, invalid("message", "%d characters; a voice message holds at most 160", n)
+	v := &smsmode.Voice{Numbers: numbers, Message: p.Message, Title: p.Title, Language: p.Language}
+	if err := v.Validate(); err != nil {
+		return nil, fromRequestError(err, false)
 	}
-	if err := latin9("message", p.Message); err != nil {
-		return nil, err
-	}
-	if err := latin9("title", p.Title); err != nil {
-		return nil, err
-	}
-	if p.Language != "" && !voiceLanguages[p.Language] {
-		return nil, invalid("language", "%q: want fr-FR, en-GB, de-DE or es-ES", p.Language)
-	}
-	return &Prepared{
-		Voice:    &smsmode.Voice{Numbers: numbers, Message: p.Message, Title: p.Title, Language: p.Language},
-		Encoding: "voice", Segments: 1, Recipients: len(numbers), Messages: len(numbers),
-	}, nil
+	return &Prepared{Voice: v, Encoding: "voice", Segments: 1, Recipients: len(numbers), Messages: len(numbers)}, nil
 }
 
 // Validate checks every row of a batch and rewrites its numbers.
@@ -226,9 +192,6 @@ func (p *BatchPayload) Prepare(region string) (*Prepared, error) {
 	if p.Reply {
 		class = smsmode.ClassReply
 	}
-	if err := senderRefURL(-1, p.Sender, class, p.Ref, p.NotificationURL); err != nil {
-		return nil, err
-	}
 	maxSeg, err := maxSegments(p.MaxSegments, text.GSM)
 	if err != nil {
 		return nil, err
@@ -241,7 +204,7 @@ func (p *BatchPayload) Prepare(region string) (*Prepared, error) {
 		MaxParts:        maxSeg,
 		NotificationURL: p.NotificationURL,
 	}}
-	if err := prepareRows(p.Rows, region, class, maxSeg, out); err != nil {
+	if err := prepareRows(p, region, out); err != nil {
 		return nil, err
 	}
 	for _, n := range out.rowSegments {
@@ -255,39 +218,29 @@ func (p *BatchPayload) Prepare(region string) (*Prepared, error) {
 // parsing dominates the cost of a large batch.
 const rowsPerWorker = 2000
 
-// prepareRows validates rows into out, on all CPUs for a large batch. The
-// error is the first one in row order, whatever the scheduling.
-func prepareRows(rows []BatchRow, region string, class smsmode.Class, maxSeg int, out *Prepared) error {
-	workers := min(runtime.GOMAXPROCS(0), (len(rows)+rowsPerWorker-1)/rowsPerWorker)
-	if workers <= 1 {
-		for i := range rows {
-			if err := prepareRow(rows, i, region, class, maxSeg, out); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+// prepareRows validates the rows of p into out, share by share, on all
+// CPUs for a large batch. The error is the first one in row order,
+// whatever the scheduling.
+func prepareRows(p *BatchPayload, region string, out *Prepared) error {
+	shares := (len(p.Rows) + rowsPerWorker - 1) / rowsPerWorker
+	errs := make([]error, shares)
 	var (
 		next     atomic.Int64 // next share to check
-		firstBad atomic.Int64 // lowest failing row so far: later shares stop
+		firstBad atomic.Int64 // lowest failing share so far: later shares stop
 		wg       sync.WaitGroup
-		errs     = make([]error, (len(rows)+rowsPerWorker-1)/rowsPerWorker)
 	)
-	firstBad.Store(int64(len(rows)))
-	for range workers {
+	firstBad.Store(int64(shares))
+	for range min(runtime.GOMAXPROCS(0), shares) {
 		wg.Go(func() {
 			for {
-				share := int(next.Add(1) - 1)
-				start := share * rowsPerWorker
-				if start >= len(rows) || int64(start) > firstBad.Load() {
+				share := next.Add(1) - 1
+				if share >= int64(shares) || share > firstBad.Load() {
 					return
 				}
-				for i := start; i < min(start+rowsPerWorker, len(rows)); i++ {
-					if err := prepareRow(rows, i, region, class, maxSeg, out); err != nil {
-						errs[share] = err
-						lower(&firstBad, int64(i))
-						break
-					}
+				start := int(share) * rowsPerWorker
+				if err := prepareShare(p, region, out, start, min(start+rowsPerWorker, len(p.Rows))); err != nil {
+					errs[share] = err
+					lower(&firstBad, share)
 				}
 			}
 		})
@@ -311,70 +264,74 @@ func lower(v *atomic.Int64, n int64) {
 	}
 }
 
-// prepareRow validates rows[i] into out.Batch.Rows[i] and out.rowSegments[i].
-func prepareRow(rows []BatchRow, i int, region string, class smsmode.Class, maxSeg int, out *Prepared) error {
-	r := rows[i]
-	num, err := phone.Normalize(r.To, region)
-	if err != nil {
-		return invalidRow(i, "to", "%v", trimPrefix(err))
+// prepareShare validates rows [start, end) of p into out: numbers and text
+// here, the provider's rules by smsmode.Batch.Validate on those rows.
+func prepareShare(p *BatchPayload, region string, out *Prepared, start, end int) error {
+	for i := start; i < end; i++ {
+		r := p.Rows[i]
+		num, err := phone.Normalize(r.To, region)
+		if err != nil {
+			return invalidRow(i, "to", "%v", trimPrefix(err))
+		}
+		if strings.TrimSpace(r.Message) == "" {
+			return invalidRow(i, "message", "empty")
+		}
+		// The batch file is ISO-8859-15: rows cannot be unicode.
+		msg, err := text.Prepare(r.Message, text.ForceGSM)
+		if err != nil {
+			return invalidRow(i, "message", "%v (batch messages travel as ISO-8859-15; send it with sms:send instead)", err)
+		}
+		if p.Marketing && (r.Sender != "" || p.Sender != "") && !marketing.HasStopMention(msg.Text) {
+			return invalidRow(i, "message", "a marketing message with a custom sender needs a STOP mention in its text (e.g. \"STOP au 36180\"): a batch has no stop parameter")
+		}
+		out.Batch.Rows[i] = smsmode.BatchRow{Number: num, Message: msg.Text, Sender: r.Sender, RefClient: r.Ref}
+		out.rowSegments[i] = msg.Segments
 	}
-	if strings.TrimSpace(r.Message) == "" {
-		return invalidRow(i, "message", "empty")
+	share := *out.Batch
+	share.Rows = out.Batch.Rows[start:end]
+	if err := share.Validate(); err != nil {
+		var re *smsmode.RequestError
+		if errors.As(err, &re) && re.Row > 0 {
+			re.Row += start
+		}
+		return fromRequestError(err, false)
 	}
-	// The batch file is ISO-8859-15: rows cannot be unicode.
-	msg, err := text.Prepare(r.Message, text.ForceGSM)
-	if err != nil {
-		return invalidRow(i, "message", "%v (batch messages travel as ISO-8859-15; send it with sms:send instead)", err)
-	}
-	if err := msg.Check(0, maxSeg); err != nil {
-		return invalidRow(i, "message", "%v", err)
-	}
-	if err := senderRefURL(i, r.Sender, class, r.Ref, ""); err != nil {
-		return err
-	}
-	out.Batch.Rows[i] = smsmode.BatchRow{Number: num, Message: msg.Text, Sender: r.Sender, RefClient: r.Ref}
-	out.rowSegments[i] = msg.Segments
 	return nil
 }
 
-// senderRefURL checks the fields sends and batch rows share; row is the
-// batch row's index, -1 for the payload's own fields. Except in unicode
-// sends (classe_msg=9, sent as UTF-8) every parameter travels as
-// ISO-8859-15, so free text must fit it: refused here rather than archived
-// by the worker.
-func senderRefURL(row int, sender string, class smsmode.Class, ref, notificationURL string) error {
-	fail := func(name string, err error) error {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			if row >= 0 {
-				return invalidRow(row, name, "%s", ve.Reason)
-			}
-			return err
-		}
-		if row >= 0 {
-			return invalidRow(row, name, "%v", trimPrefix(err))
-		}
-		return invalid(name, "%v", trimPrefix(err))
+// payloadFields maps the provider's parameter names (smsmode.RequestError's
+// Field) to the payload's.
+var payloadFields = map[string]string{
+	"numero": "to", "groupe": "group", "message": "message", "emetteur": "sender",
+	"refClient": "ref", "notification_url": "notification_url", "notification_url_reponse": "reply_url",
+	"stop": "stop", "nbr_msg": "max_segments", "classe_msg": "encoding", "title": "title",
+	"language": "language", "fichier": "rows", "date_envoi": "send_at",
+}
+
+// fromRequestError turns the provider rules' refusal into a ValidationError
+// naming the payload's field (rows[i].field for a batch row). group says
+// the send names a group, which "numero" errors are then about.
+func fromRequestError(err error, group bool) error {
+	var re *smsmode.RequestError
+	if !errors.As(err, &re) {
+		return invalid("message", "%v", err)
 	}
-	if err := smsmode.ValidateSender(sender, class); err != nil {
-		return fail("sender", err)
+	field, ok := payloadFields[re.Field]
+	if !ok {
+		field = re.Field
 	}
-	if err := smsmode.ValidateRefClient(ref); err != nil {
-		return fail("ref", err)
+	if field == "to" && group {
+		field = "group"
 	}
-	if err := validURL("notification_url", notificationURL); err != nil {
-		return fail("notification_url", err)
+	reason := re.Reason
+	var tl *text.TooLongError
+	if errors.As(err, &tl) {
+		reason = fmt.Sprintf("needs %d segments, max_segments allows %d (never cut: shorten it or raise max_segments)", tl.Segments, tl.MaxSegments)
 	}
-	if class == smsmode.ClassUnicode {
-		return nil
+	if re.Row > 0 {
+		return invalidRow(re.Row-1, field, "%s", reason)
 	}
-	if err := latin9("ref", ref); err != nil {
-		return fail("ref", err)
-	}
-	if err := latin9("notification_url", notificationURL); err != nil {
-		return fail("notification_url", err)
-	}
-	return nil
+	return invalid(field, "%s", reason)
 }
 
 func recipients(to []string, group string, groupAllowed bool) ([]string, error) {
@@ -401,36 +358,19 @@ func normalizeAll(numbers []string, region, field string) ([]string, error) {
 	return out, nil
 }
 
+// maxSegments is the nbr_msg of max_segments: 0 is the provider's default;
+// a unicode message holds at most smsmode.MaxUnicodeParts whatever it says,
+// so a larger value is lowered rather than refused.
 func maxSegments(n int, enc text.Encoding) (int, error) {
 	switch {
 	case n == 0:
-		return DefaultMaxSegments, nil
+		return smsmode.DefaultMaxParts, nil
 	case n < 0 || n > 10:
 		return 0, invalid("max_segments", "%d: want 1 to 10", n)
-	case enc == text.Unicode && n > maxUnicodeSegments:
-		return maxUnicodeSegments, nil
+	case enc == text.Unicode && n > smsmode.MaxUnicodeParts:
+		return smsmode.MaxUnicodeParts, nil
 	}
 	return n, nil
-}
-
-func validURL(field, s string) error {
-	if s == "" {
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return invalid(field, "not an absolute http(s) URL")
-	}
-	return nil
-}
-
-func latin9(field, s string) error {
-	for i, r := range []rune(s) {
-		if _, ok := charmap.ISO8859_15.EncodeRune(r); !ok {
-			return invalid(field, "character %q at position %d cannot be sent (ISO-8859-15 only)", r, i)
-		}
-	}
-	return nil
 }
 
 // trimPrefix keeps the reason of a lower layer's error, so the one-line error

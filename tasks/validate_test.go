@@ -48,5 +48,5 @@ func TestValidationNamesTheField(t *testing.T) {
 	require.NoError(t, (&tasks.SendPayload{To: []string{"0612345678"}, Message: "☺", Ref: "commande ☺"}).Validate("FR"))
 	// The refusal says how many segments the message needs.
 	err := (&tasks.SendPayload{To: []string{"0612345678"}, Message: strings.Repeat("a", 307), MaxSegments: 2}).Validate("FR")
-	require.ErrorContains(t, err, "3 segments")
+	require.ErrorContains(t, err, "needs 3 segments")
 }

@@ -79,7 +79,7 @@ func runParallel(b *testing.B, unit string, body func(n int64) error) {
 }
 
 // benchOptions are the producer settings of both benchmarks: the defaults.
-var benchOptions = tasks.Options{Region: "FR", MaxRetry: 20, Retention: 24 * time.Hour, BatchChunk: 1000}
+var benchOptions = tasks.Options{Region: "FR", MaxRetry: 20, Retention: 24 * time.Hour, BatchChunk: 1000, Queues: []string{"critical", "default", "low"}}
 
 // BenchmarkReceiverParallel posts delivery callbacks over loopback HTTP to
 // the webhook (ledger look-up, enqueue with a content-derived task ID, one

@@ -39,7 +39,7 @@ func (m *memEnqueuer) put(id string, p any) (tasks.Enqueued, error) {
 	if m.tasks == nil {
 		m.tasks = map[string]any{}
 	}
-	res := tasks.Enqueued{ID: id, Queue: tasks.QueueEvents}
+	res := tasks.Enqueued{ID: id, Plan: tasks.Plan{Queue: tasks.QueueEvents}}
 	if _, ok := m.tasks[id]; ok {
 		res.Duplicate = true
 		return res, nil

@@ -72,7 +72,7 @@ func setup(t *testing.T, mutate ...func(*webhook.Config)) *bundle {
 	var err error
 	b.ledger, err = store.NewLedger(b.rdb, store.DefaultLedgerTTL)
 	require.NoError(t, err)
-	enq, err := tasks.NewEnqueuer(b.rdb, tasks.Options{Region: "FR", MaxRetry: 7, Retention: time.Hour, BatchChunk: 1000})
+	enq, err := tasks.NewEnqueuer(b.rdb, tasks.Options{Region: "FR", MaxRetry: 7, Retention: time.Hour, BatchChunk: 1000, Queues: []string{"critical", "default", "low"}})
 	require.NoError(t, err)
 	cfg := webhook.Config{
 		Secrets:  []string{secret},

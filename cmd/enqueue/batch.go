@@ -24,6 +24,7 @@ func cmdBatch(ctx context.Context, a *app, args []string) error {
 	from := fs.String("from", "", "SENDER", "sender (emetteur) of the rows that have none; not with --reply")
 	ref := fs.String("ref", "", "REF", "reference (refClient) of the rows that have none")
 	reply := fs.Bool("reply", false, "allow recipients to reply (classe_msg=4): no sender, GSM characters only")
+	commercial := fs.Bool("marketing", false, "a commercial campaign: sent only within MARKETING_HOURS; with a sender, every row's text needs a STOP mention")
 	common := addEnqueueFlags(fs, tasks.QueueLow)
 	if _, err := a.parse(fs, args, nil, "file"); err != nil {
 		return err
@@ -32,6 +33,10 @@ func cmdBatch(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	sendAt, err := parseAt(*common.at, a.cfg.Timezone.Location)
+	if err != nil {
+		return err
+	}
+	expires, err := common.expiry(a.cfg.Timezone.Location)
 	if err != nil {
 		return err
 	}
@@ -51,7 +56,12 @@ func cmdBatch(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := tasks.BatchPayload{Rows: rows, Sender: *from, SendAt: sendAt, Ref: *ref, Reply: *reply}
+	p := tasks.BatchPayload{Rows: rows, Sender: *from, SendAt: sendAt, Ref: *ref, Reply: *reply, ExpiresAt: expires, Marketing: *commercial}
+	if *common.dryRun {
+		return a.dryRun(ctx, func(ctx context.Context, e *tasks.Enqueuer) ([]tasks.Plan, error) {
+			return e.PlanBatch(ctx, p, common.options()...)
+		}, func(err error) error { return batchValidationError(err, name, lines) })
+	}
 
 	// Enqueuer.Batch checks every row before it touches Redis: invalid
 	// input exits 2 whatever the state of Redis, naming the file line.

@@ -29,7 +29,8 @@ type doc struct {
 var docs = map[string]doc{
 	"send": {
 		usage: "send --to LIST --message TEXT|- [--from SENDER] [--at TIME] [--ref REF] [--reply]\n" +
-			"               [--encoding auto|gsm|unicode] [--stop 0|1|2] [--max-segments N] [--queue Q] [--id ID]",
+			"               [--encoding auto|gsm|unicode] [--stop 0|1|2] [--max-segments N] [--queue Q] [--id ID]\n" +
+			"               [--valid-for DURATION | --expires-at TIME] [--marketing] [--dry-run]",
 		summary: "Validate an SMS and enqueue one sms:send task. Numbers may be national\n" +
 			"(SMSMODE_DEFAULT_REGION) or international; they are stored as international\n" +
 			"digits. A message needing more than --max-segments segments is refused with\n" +
@@ -41,7 +42,8 @@ var docs = map[string]doc{
 		},
 	},
 	"voice": {
-		usage: "voice --to LIST --message TEXT|- [--title T] [--language L] [--at TIME] [--queue Q] [--id ID]",
+		usage: "voice --to LIST --message TEXT|- [--title T] [--language L] [--at TIME] [--queue Q] [--id ID]\n" +
+			"               [--valid-for DURATION | --expires-at TIME] [--dry-run]",
 		summary: "Validate a voice message (text read aloud, at most 160 characters) and\n" +
 			"enqueue one sms:voice task. Prints the task ID.",
 		examples: []string{
@@ -50,7 +52,8 @@ var docs = map[string]doc{
 		},
 	},
 	"batch": {
-		usage: "batch --file ROWS.csv [--from SENDER] [--at TIME] [--ref REF] [--reply] [--queue Q] [--id ID]",
+		usage: "batch --file ROWS.csv [--from SENDER] [--at TIME] [--ref REF] [--reply] [--queue Q] [--id ID]\n" +
+			"               [--valid-for DURATION | --expires-at TIME] [--marketing] [--dry-run]",
 		summary: "Read personalised messages from the provider's CSV format\n" +
 			"(numero,message,emetteur[,refClient]; header optional; UTF-8 or ISO-8859-15),\n" +
 			"validate every row, then enqueue sms:batch tasks of at most BATCH_CHUNK rows.\n" +
@@ -74,11 +77,13 @@ var docs = map[string]doc{
 	},
 	"cancel": {
 		usage: "cancel ID",
-		summary: "Cancel a task: deleted from the queue if it has not reached sMsmode yet;\n" +
-			"a message sMsmode holds for a later date_envoi is deleted there\n" +
-			"(deleteSMS.do, needs SMSMODE_ACCESS_TOKEN or SMSMODE_PSEUDO+SMSMODE_PASS).\n" +
-			"A batch's base ID cancels every chunk. Exits 1 when it cannot be cancelled,\n" +
-			"2 for an unknown ID.",
+		summary: "Cancel a task: recorded as cancelled if it has not reached sMsmode yet\n" +
+			"(no worker sends it after that); a message sMsmode holds for a later\n" +
+			"date_envoi is deleted there (deleteSMS.do: with SMSMODE_ACCESS_TOKEN or\n" +
+			"SMSMODE_PSEUDO+SMSMODE_PASS here, else by a worker on queue critical).\n" +
+			"Cancelling again answers \"already cancelled\". A batch's base ID cancels\n" +
+			"every chunk. Exits 1 when it may work later (a worker is handing it over\n" +
+			"right now, sMsmode unreachable), 2 when too late or for an unknown ID.",
 		examples: []string{
 			`enqueue cancel order-42-shipped`,
 			`SMSMODE_ACCESS_TOKEN=… enqueue cancel spring-sale`,
@@ -92,8 +97,11 @@ func printMainHelp(w io.Writer) {
 Usage:
   enqueue send   --to LIST --message TEXT|- [--from SENDER] [--at TIME] [--ref REF] [--reply]
                  [--encoding auto|gsm|unicode] [--stop 0|1|2] [--max-segments N] [--queue Q] [--id ID]
+                 [--valid-for DURATION | --expires-at TIME] [--marketing] [--dry-run]
   enqueue voice  --to LIST --message TEXT|- [--title T] [--language L] [--at TIME] [--queue Q] [--id ID]
+                 [--valid-for DURATION | --expires-at TIME] [--dry-run]
   enqueue batch  --file ROWS.csv [--from SENDER] [--at TIME] [--ref REF] [--reply] [--queue Q] [--id ID]
+                 [--valid-for DURATION | --expires-at TIME] [--marketing] [--dry-run]
   enqueue status ID
   enqueue cancel ID
 
@@ -112,8 +120,11 @@ Environment:
   SMSMODE_ACCESS_TOKEN (or SMSMODE_PSEUDO + SMSMODE_PASS), SMSMODE_BASE_URL
                           used by cancel for messages sMsmode already holds
 
-Exit status: 0 success (also when --id already exists: nothing is enqueued twice),
-1 Redis unreachable or another failure, 2 invalid input or usage.
+Exit status: 0 done (enqueued; --id already exists: nothing enqueued twice;
+cancelled or already cancelled; status printed), 1 temporary: run the same
+command later (Redis unreachable or out of memory, sMsmode unreachable during
+a cancel), 2 permanent (invalid input or usage, unknown queue or task ID,
+too late to cancel).
 `)
 }
 

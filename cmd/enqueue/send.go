@@ -15,17 +15,44 @@ import (
 
 // common flags of send, voice and batch.
 type enqueueFlags struct {
-	at    *string
-	queue *string
-	id    *string
+	at        *string
+	queue     *string
+	id        *string
+	validFor  *string
+	expiresAt *string
+	dryRun    *bool
 }
 
 func addEnqueueFlags(fs *flagSet, defaultQueue string) enqueueFlags {
 	return enqueueFlags{
-		at:    fs.String("at", "", "TIME", "send time: RFC3339 (2026-12-24T18:30:00+01:00) or \"YYYY-MM-DD HH:MM\" in SMSMODE_TIMEZONE; default now"),
-		queue: fs.String("queue", "", "Q", "queue: critical, default, low … (default \""+defaultQueue+"\")"),
-		id:    fs.String("id", "", "ID", "task ID (default a new UUID); enqueueing again with an existing ID enqueues nothing"),
+		at:        fs.String("at", "", "TIME", "send time: RFC3339 (2026-12-24T18:30:00+01:00) or \"YYYY-MM-DD HH:MM\" in SMSMODE_TIMEZONE; default now"),
+		queue:     fs.String("queue", "", "Q", "queue: one of WORKER_QUEUES but events (default \""+defaultQueue+"\")"),
+		id:        fs.String("id", "", "ID", "task ID (default a new UUID); enqueueing again with an existing ID, in any queue, enqueues nothing"),
+		validFor:  fs.String("valid-for", "", "DURATION", "never send it after this long from now (90s, 10m): it ends expired instead"),
+		expiresAt: fs.String("expires-at", "", "TIME", "never send it at or after TIME (same forms as --at): it ends expired instead"),
+		dryRun:    fs.Bool("dry-run", false, "validate and print what would be sent, without enqueueing anything"),
 	}
+}
+
+// expiry reads --valid-for or --expires-at (zero: none).
+func (f enqueueFlags) expiry(loc *time.Location) (time.Time, error) {
+	switch {
+	case *f.validFor != "" && *f.expiresAt != "":
+		return time.Time{}, invalidf("give --valid-for or --expires-at, not both")
+	case *f.validFor != "":
+		d, err := time.ParseDuration(*f.validFor)
+		if err != nil || d <= 0 {
+			return time.Time{}, invalidf("invalid --valid-for %q: want a positive duration such as 90s or 10m", *f.validFor)
+		}
+		return time.Now().Add(d), nil
+	case *f.expiresAt != "":
+		t, err := parseAt(*f.expiresAt, loc)
+		if err != nil {
+			return time.Time{}, invalidf("invalid --expires-at %q: want RFC3339 or \"YYYY-MM-DD HH:MM\" in %s", *f.expiresAt, loc)
+		}
+		return t, nil
+	}
+	return time.Time{}, nil
 }
 
 func (f enqueueFlags) options() []tasks.EnqueueOption {
@@ -49,14 +76,22 @@ func cmdSend(ctx context.Context, a *app, args []string) error {
 	encoding := fs.String("encoding", "auto", "auto|gsm|unicode", "auto replaces look-alikes (’ → ') and uses unicode only for characters without one")
 	stop := fs.Int("stop", 0, "0|1|2", "STOP mention: 0 none, 1 only when the text leaves room for it, 2 always")
 	maxSeg := fs.Int("max-segments", 0, "N", "refuse a message needing more than N segments, 1 to 10 (default 5)")
+	commercial := fs.Bool("marketing", false, "a commercial message: sent only within MARKETING_HOURS (else held by sMsmode until the next opening); with --from it needs --stop 1 or 2")
 	common := addEnqueueFlags(fs, tasks.QueueDefault)
-	text, sendAt, err := a.messageAndTime(fs, args, message, common)
+	text, sendAt, expires, err := a.messageAndTime(fs, args, message, common)
 	if err != nil {
 		return err
 	}
 	p := tasks.SendPayload{
 		To: splitList(*to), Message: text, Sender: *from, SendAt: sendAt, Ref: *ref,
 		Reply: *reply, Encoding: *encoding, Stop: *stop, MaxSegments: *maxSeg,
+		ExpiresAt: expires, Marketing: *commercial,
+	}
+	if *common.dryRun {
+		return a.dryRun(ctx, func(ctx context.Context, e *tasks.Enqueuer) ([]tasks.Plan, error) {
+			plan, err := e.PlanSend(ctx, p, common.options()...)
+			return plans(plan, err)
+		}, func(err error) error { return validationError(err, sendFlags) })
 	}
 	return a.enqueueOne(ctx, func(ctx context.Context, e *tasks.Enqueuer) (tasks.Enqueued, error) {
 		return e.Send(ctx, p, common.options()...)
@@ -70,11 +105,17 @@ func cmdVoice(ctx context.Context, a *app, args []string) error {
 	title := fs.String("title", "", "T", "title of the message (shown in the sMsmode account)")
 	language := fs.String("language", "", "L", "voice language: fr-FR, en-GB, de-DE or es-ES (default: the account's)")
 	common := addEnqueueFlags(fs, tasks.QueueDefault)
-	text, sendAt, err := a.messageAndTime(fs, args, message, common)
+	text, sendAt, expires, err := a.messageAndTime(fs, args, message, common)
 	if err != nil {
 		return err
 	}
-	p := tasks.VoicePayload{To: splitList(*to), Message: text, Title: *title, Language: *language, SendAt: sendAt}
+	p := tasks.VoicePayload{To: splitList(*to), Message: text, Title: *title, Language: *language, SendAt: sendAt, ExpiresAt: expires}
+	if *common.dryRun {
+		return a.dryRun(ctx, func(ctx context.Context, e *tasks.Enqueuer) ([]tasks.Plan, error) {
+			plan, err := e.PlanVoice(ctx, p, common.options()...)
+			return plans(plan, err)
+		}, func(err error) error { return validationError(err, voiceFlags) })
+	}
 	return a.enqueueOne(ctx, func(ctx context.Context, e *tasks.Enqueuer) (tasks.Enqueued, error) {
 		return e.Voice(ctx, p, common.options()...)
 	}, voiceFlags)
@@ -174,12 +215,15 @@ var (
 	sendFlags = map[string]string{
 		"to": "to", "group": "to", "message": "message", "sender": "from", "send_at": "at", "ref": "ref",
 		"reply": "reply", "encoding": "encoding", "stop": "stop", "max_segments": "max-segments",
+		"queue": "queue", "expires_at": "expires-at", "marketing": "marketing",
 	}
 	voiceFlags = map[string]string{
 		"to": "to", "message": "message", "title": "title", "language": "language", "send_at": "at",
+		"queue": "queue", "expires_at": "expires-at",
 	}
 	batchFlags = map[string]string{
 		"sender": "from", "send_at": "at", "ref": "ref", "reply": "reply",
+		"queue": "queue", "expires_at": "expires-at", "marketing": "marketing",
 	}
 )
 
@@ -220,18 +264,80 @@ func cleanReason(reason string) string {
 
 // messageAndTime is what send and voice do first: parse the flags (--to and
 // --message required), load the configuration, read the message (stdin for
-// "-") and parse --at.
-func (a *app) messageAndTime(fs *flagSet, args []string, message *string, common enqueueFlags) (string, time.Time, error) {
+// "-") and parse --at and the expiry.
+func (a *app) messageAndTime(fs *flagSet, args []string, message *string, common enqueueFlags) (string, time.Time, time.Time, error) {
 	if _, err := a.parse(fs, args, nil, "to", "message"); err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, time.Time{}, err
 	}
 	if err := a.loadConfig(); err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, time.Time{}, err
 	}
 	text, err := a.readMessage(*message)
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, time.Time{}, err
 	}
 	sendAt, err := parseAt(*common.at, a.cfg.Timezone.Location)
-	return text, sendAt, err
+	if err != nil {
+		return "", time.Time{}, time.Time{}, err
+	}
+	expires, err := common.expiry(a.cfg.Timezone.Location)
+	return text, sendAt, expires, err
+}
+
+func plans(p *tasks.Plan, err error) ([]tasks.Plan, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []tasks.Plan{*p}, nil
+}
+
+// dryRun validates as an enqueue would and prints what would be sent.
+// Only the daily caps read Redis; invalid input exits 2 whatever its state.
+// refused renders a *tasks.ValidationError as the exit-2 line.
+func (a *app) dryRun(ctx context.Context, plan func(context.Context, *tasks.Enqueuer) ([]tasks.Plan, error), refused func(error) error) error {
+	e, err := a.enqueuer()
+	if err != nil {
+		return err
+	}
+	octx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	ps, err := plan(octx, e)
+	if err != nil {
+		if ve := new(tasks.ValidationError); errors.As(err, &ve) {
+			return refused(err)
+		}
+		return runtimeError(octx, err)
+	}
+	var total tasks.Plan
+	for _, p := range ps {
+		total.Segments += p.Segments
+		total.Recipients += p.Recipients
+		total.Messages += p.Messages
+	}
+	p := ps[0]
+	field := func(name, format string, args ...any) {
+		fmt.Fprintf(a.stdout, "%-14s%s\n", name+":", fmt.Sprintf(format, args...))
+	}
+	field("Dry run", "nothing enqueued")
+	field("Queue", "%s", p.Queue)
+	if len(ps) > 1 {
+		field("Chunks", "%d (BATCH_CHUNK)", len(ps))
+	}
+	field("Encoding", "%s", p.Encoding)
+	if len(ps) > 1 || p.Encoding == "gsm" && p.Recipients > 0 && p.Segments != p.Messages/max(p.Recipients, 1) {
+		field("Segments", "%d in all", total.Segments)
+	} else {
+		field("Segments", "%d", p.Segments)
+	}
+	field("Recipients", "%d", total.Recipients)
+	field("Messages", "%d (segments × recipients: what sMsmode bills)", total.Messages)
+	switch {
+	case p.SendAt.IsZero():
+		field("Send at", "now")
+	case p.Deferred:
+		field("Send at", "%s (deferred: outside MARKETING_HOURS)", p.SendAt.In(a.cfg.Timezone.Location).Format("2006-01-02 15:04 MST"))
+	default:
+		field("Send at", "%s", p.SendAt.In(a.cfg.Timezone.Location).Format("2006-01-02 15:04 MST"))
+	}
+	return nil
 }

@@ -90,12 +90,21 @@ func (a *app) printStatus(w io.Writer, st *tasks.TaskStatus) {
 	if st.Queue != "" {
 		field("Queue", "%s", st.Queue)
 	}
-	state := st.State
-	if state == "expired" {
-		state += " (no longer in the queue; the acceptance ledger remembers it)"
+	field("State", "%s", st.State)
+	if e := st.Ending; e != nil {
+		switch {
+		case e.State == tasks.StateCancelled && e.SMSID != "":
+			field("Cancelled", "%s, at sMsmode (deleteSMS.do, smsID %s)", ts(e.At), e.SMSID)
+		case e.State == tasks.StateCancelled:
+			field("Cancelled", "%s, before it reached sMsmode", ts(e.At))
+		default:
+			field("Expired", "%s, without a send", ts(e.At))
+		}
 	}
-	field("State", "%s", state)
-	if st.State != "expired" {
+	if !st.ExpiresAt.IsZero() {
+		field("Expires at", "%s", ts(st.ExpiresAt))
+	}
+	if st.Queue != "" {
 		field("Attempts", "%d of %d", st.Attempts, st.MaxRetry+1)
 	}
 	if st.LastError != "" {
@@ -111,7 +120,7 @@ func (a *app) printStatus(w io.Writer, st *tasks.TaskStatus) {
 	if !st.CompletedAt.IsZero() {
 		field("Completed", "%s", ts(st.CompletedAt))
 	}
-	if r := st.Result; r != nil {
+	if r := st.Result; r != nil && r.SMSID != "" && st.Acceptance != nil {
 		field("smsID", "%s", r.SMSID)
 		field("Segments", "%d", r.Segments)
 		field("Encoding", "%s", r.Encoding)
@@ -119,6 +128,9 @@ func (a *app) printStatus(w io.Writer, st *tasks.TaskStatus) {
 			field("date_envoi", "%s", r.DateEnvoi)
 		} else {
 			field("date_envoi", "none (sent at once)")
+		}
+		if !r.DeferredUntil.IsZero() {
+			field("Deferred", "until %s (outside MARKETING_HOURS: sMsmode holds it)", ts(r.DeferredUntil))
 		}
 	}
 	if acc := st.Acceptance; acc != nil {
@@ -179,8 +191,9 @@ func cmdCancel(ctx context.Context, a *app, args []string) error {
 	}
 
 	cancelOne := func(id string) (tasks.CancelOutcome, error) {
-		// A look-up plus, for a message sMsmode holds, one deleteSMS.do.
-		cctx, cancel := context.WithTimeout(ctx, opTimeout+a.cfg.Timeout)
+		// A look-up plus, for a message sMsmode holds, one deleteSMS.do
+		// (ours, or a worker's on our behalf without credentials).
+		cctx, cancel := context.WithTimeout(ctx, redisTimeout+2*a.cfg.Timeout)
 		defer cancel()
 		out, err := insp.Cancel(cctx, id, provider, time.Now())
 		if err != nil && !errors.Is(err, tasks.ErrNotFound) && !isCancelError(err) {
@@ -191,14 +204,17 @@ func cmdCancel(ctx context.Context, a *app, args []string) error {
 
 	out, err := cancelOne(id)
 	if err == nil {
-		fmt.Fprintf(a.stdout, "%s: cancelled: %s\n", id, out)
+		fmt.Fprintf(a.stdout, "%s: %s\n", id, out)
 		return nil
 	}
 	if !errors.Is(err, tasks.ErrNotFound) {
 		return cancelFailure(id, err)
 	}
 	// Not a task: maybe a batch's base ID; cancel every chunk.
-	var cancelled, refused, n int
+	var (
+		cancelled, n int
+		refused      []error
+	)
 	for n = 1; ; n++ {
 		cid := tasks.ChunkID(id, n)
 		out, err := cancelOne(cid)
@@ -206,7 +222,7 @@ func cmdCancel(ctx context.Context, a *app, args []string) error {
 			break
 		}
 		if isCancelError(err) {
-			refused++
+			refused = append(refused, err)
 			fmt.Fprintf(a.stderr, "enqueue: %s: %v\n", cid, err)
 			continue
 		}
@@ -214,15 +230,27 @@ func cmdCancel(ctx context.Context, a *app, args []string) error {
 			return cancelFailure(cid, err)
 		}
 		cancelled++
-		fmt.Fprintf(a.stdout, "%s: cancelled: %s\n", cid, out)
+		fmt.Fprintf(a.stdout, "%s: %s\n", cid, out)
 	}
 	switch {
 	case n == 1:
 		return invalidf("no task with ID %q", id)
-	case refused > 0:
-		return failf("batch %s: cancelled %d of %d chunks", id, cancelled, cancelled+refused)
+	case len(refused) > 0:
+		return &cliError{code: cancelExit(refused...), msg: fmt.Sprintf("batch %s: cancelled %d of %d chunks", id, cancelled, cancelled+len(refused))}
 	}
 	return nil
+}
+
+// cancelExit is 1 when one of the refusals may pass later (retry the same
+// command), else 2.
+func cancelExit(errs ...error) int {
+	for _, err := range errs {
+		var ce *tasks.CancelError
+		if errors.As(err, &ce) && ce.Temporary {
+			return exitFailure
+		}
+	}
+	return exitInvalid
 }
 
 func isCancelError(err error) bool {
@@ -234,6 +262,9 @@ func cancelFailure(id string, err error) error {
 	var ce *cliError
 	if errors.As(err, &ce) {
 		return err
+	}
+	if isCancelError(err) {
+		return &cliError{code: cancelExit(err), msg: fmt.Sprintf("%s: %s", id, oneLine(err))}
 	}
 	return failf("%s: %s", id, oneLine(err))
 }

@@ -71,7 +71,7 @@ func TestStatusAccepted(t *testing.T) {
 	r := f.run("status", "s2")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, want := range []string{
-		"ID:           s2\n", "State:        pending\n",
+		"ID:           s2\n", "State:        completed\n",
 		"smsID:        Q1w2E3r4\n", "Segments:     1\n", "Encoding:     gsm\n", "date_envoi:   24122026-18:30\n",
 		"Accepted:     2026-12-01 10:00:00 CET\n",
 		"Recipients:   2\n",
@@ -85,10 +85,10 @@ func TestStatusAccepted(t *testing.T) {
 	f.accept(store.Acceptance{TaskID: "gone", SMSID: "Z9", Encoding: "unicode", Segments: 2})
 	r = f.run("status", "gone")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "State:        expired")
+	require.Contains(t, r.stdout, "State:        completed")
 	require.Contains(t, r.stdout, "smsID:        Z9\n")
 	require.Contains(t, r.stdout, "date_envoi:   none (sent at once)\n")
-	require.NotContains(t, r.stdout, "Attempts")
+	require.NotContains(t, r.stdout, "Attempts", "the queue forgot it: no attempts to show")
 }
 
 func TestStatusScheduled(t *testing.T) {
@@ -124,11 +124,17 @@ func TestCancelPending(t *testing.T) {
 	requireOK(t, f.run("send", "--to", "0612345678", "--message", "y", "--id", "c2"))
 	r := f.run("cancel", "c1")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Equal(t, "c1: cancelled: "+string(tasks.CancelledInQueue)+"\n", r.stdout)
+	require.Equal(t, "c1: "+string(tasks.CancelledInQueue)+"\n", r.stdout)
 	require.Empty(t, r.stderr)
-	require.Equal(t, "c2", f.only().ID, "c1 is gone, c2 stays")
+	require.Equal(t, "c2", f.only().ID, "c1 is gone from its queue, c2 stays")
 
-	requireFails(t, f.run("cancel", "c1"), 2, `no task with ID "c1"`)
+	r = f.run("cancel", "c1")
+	require.Equal(t, 0, r.code, "cancelling again is done: %s", r.stderr)
+	require.Equal(t, "c1: "+string(tasks.AlreadyCancelled)+"\n", r.stdout)
+	r = f.run("status", "c1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "State:        cancelled\n")
+	require.Contains(t, r.stdout, "Cancelled:    ")
 	requireFails(t, f.run("cancel", "unknown"), 2, `no task with ID "unknown"`)
 }
 
@@ -139,9 +145,9 @@ func TestCancelBatch(t *testing.T) {
 	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "other"))
 	r := f.run("cancel", "camp")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Equal(t, "camp-1: cancelled: "+string(tasks.CancelledInQueue)+"\n"+
-		"camp-2: cancelled: "+string(tasks.CancelledInQueue)+"\n"+
-		"camp-3: cancelled: "+string(tasks.CancelledInQueue)+"\n", r.stdout)
+	require.Equal(t, "camp-1: "+string(tasks.CancelledInQueue)+"\n"+
+		"camp-2: "+string(tasks.CancelledInQueue)+"\n"+
+		"camp-3: "+string(tasks.CancelledInQueue)+"\n", r.stdout)
 	require.Equal(t, "other", f.only().ID)
 }
 
@@ -149,13 +155,15 @@ func TestCancelRefused(t *testing.T) {
 	f := setup(t)
 	requireOK(t, f.run("send", "--to", "0612345678", "--message", "x", "--id", "now"))
 	f.accept(store.Acceptance{TaskID: "now", SMSID: "A1", Encoding: "gsm", Segments: 1})
-	requireFails(t, f.run("cancel", "now"), 1, "now: cannot cancel:", "immediate", "A1")
+	requireFails(t, f.run("cancel", "now"), 2, "now: cannot cancel:", "immediate", "A1")
 	require.Equal(t, "now", f.only().ID)
 
-	// sMsmode holds it, but there are no credentials to cancel it there.
+	// sMsmode holds it, there are no credentials here: a worker is asked to
+	// cancel it, and none answers in time (retry later).
 	f.accept(store.Acceptance{TaskID: "held", SMSID: "B2", Encoding: "gsm", Segments: 1,
 		DateEnvoi: "24122036-18:30", SendAt: time.Now().Add(24 * time.Hour)})
-	requireFails(t, f.run("cancel", "held"), 1, "cannot cancel:", "SMSMODE_ACCESS_TOKEN")
+	f.setenv("SMSMODE_TIMEOUT", "1s")
+	requireFails(t, f.run("cancel", "held"), 1, "cannot cancel:", "handed to the workers")
 }
 
 func TestCancelAtProvider(t *testing.T) {
@@ -173,7 +181,7 @@ func TestCancelAtProvider(t *testing.T) {
 	f.setenv("SMSMODE_ACCESS_TOKEN", smsmodetest.AccessToken)
 	r := f.run("cancel", "held")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Equal(t, "held: cancelled: "+string(tasks.CancelledAtProvider)+"\n", r.stdout)
+	require.Equal(t, "held: "+string(tasks.CancelledAtProvider)+"\n", r.stdout)
 	m, ok := fake.Message(res.SMSID)
 	require.True(t, !ok || m.Deleted, "deleteSMS.do reached the provider")
 	f.requireNothingEnqueued()

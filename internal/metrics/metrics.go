@@ -13,17 +13,20 @@ import (
 
 // Metrics are the worker's own counters and histograms.
 type Metrics struct {
-	ProviderRequests *prometheus.CounterVec   // endpoint, code
-	ProviderLatency  *prometheus.HistogramVec // endpoint
-	MessagesSent     *prometheus.CounterVec   // type, encoding
-	SegmentsSent     *prometheus.CounterVec   // encoding
-	Retries          *prometheus.CounterVec   // type
-	Archived         *prometheus.CounterVec   // type, code
-	RateLimitWaits   prometheus.Counter
-	Callbacks        *prometheus.CounterVec // kind, outcome
-	EventsForwarded  *prometheus.CounterVec // type, outcome
-	Credit           prometheus.Gauge
-	CreditUpdated    prometheus.Gauge
+	ProviderRequests    *prometheus.CounterVec   // endpoint, code
+	ProviderLatency     *prometheus.HistogramVec // endpoint
+	MessagesSent        *prometheus.CounterVec   // type, encoding
+	SegmentsSent        *prometheus.CounterVec   // encoding
+	Retries             *prometheus.CounterVec   // type
+	Archived            *prometheus.CounterVec   // type, code
+	Expired             *prometheus.CounterVec   // type
+	Deferrals           *prometheus.CounterVec   // type
+	DestinationsRefused *prometheus.CounterVec   // country, reason
+	RateLimitWaits      prometheus.Counter
+	Callbacks           *prometheus.CounterVec // kind, outcome
+	EventsForwarded     *prometheus.CounterVec // type, outcome
+	Credit              prometheus.Gauge
+	CreditUpdated       prometheus.Gauge
 }
 
 // New registers the metrics in reg.
@@ -55,6 +58,18 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "smsq_tasks_archived_total",
 			Help: "Tasks archived (not retried any more), by task type and provider code (or invalid_payload, retries_exhausted).",
 		}, []string{"type", "code"}),
+		Expired: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsq_tasks_expired_total",
+			Help: "Tasks that ended without a send because their expires_at came first, by task type.",
+		}, []string{"type"}),
+		Deferrals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsq_marketing_deferrals_total",
+			Help: "Marketing messages handed over with date_envoi at the next opening of MARKETING_HOURS, by task type.",
+		}, []string{"type"}),
+		DestinationsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsq_destinations_refused_total",
+			Help: "Sends refused by the worker's fraud guard, by destination region and reason (country_not_allowed, daily_cap).",
+		}, []string{"country", "reason"}),
 		RateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "smsq_rate_limit_waits_total",
 			Help: "Times a send waited for the shared SMSMODE_RATE budget.",
@@ -82,6 +97,9 @@ func New(reg prometheus.Registerer) *Metrics {
 	f(m.SegmentsSent)
 	f(m.Retries)
 	f(m.Archived)
+	f(m.Expired)
+	f(m.Deferrals)
+	f(m.DestinationsRefused)
 	f(m.RateLimitWaits)
 	f(m.Callbacks)
 	f(m.EventsForwarded)

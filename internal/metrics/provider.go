@@ -52,3 +52,11 @@ func (p Provider) SMSList(ctx context.Context, opts smsmode.ListOptions) ([]smsm
 	p.observe("smsList.do", start, err)
 	return res, err
 }
+
+// DeleteSMS implements handler.Provider.
+func (p Provider) DeleteSMS(ctx context.Context, smsID string) error {
+	start := time.Now()
+	err := p.Next.DeleteSMS(ctx, smsID)
+	p.observe("deleteSMS.do", start, err)
+	return err
+}

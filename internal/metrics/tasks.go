@@ -25,6 +25,14 @@ func (o Observer) Accepted(a *store.Acceptance) {
 // RateLimitWait counts a wait for the shared budget.
 func (o Observer) RateLimitWait() { o.Metrics.RateLimitWaits.Inc() }
 
+// Deferred counts a marketing send moved to the window's next opening.
+func (o Observer) Deferred(typ string) { o.Metrics.Deferrals.WithLabelValues(typ).Inc() }
+
+// DestinationRefused counts a send the fraud guard refused.
+func (o Observer) DestinationRefused(region, reason string) {
+	o.Metrics.DestinationsRefused.WithLabelValues(region, reason).Inc()
+}
+
 // TaskOutcomes is an asynq middleware counting retries and archivals, as
 // handler.Classify decides them.
 func TaskOutcomes(m *Metrics) asynq.MiddlewareFunc {
@@ -36,6 +44,8 @@ func TaskOutcomes(m *Metrics) asynq.MiddlewareFunc {
 				m.Retries.WithLabelValues(t.Type()).Inc()
 			case handler.Archived:
 				m.Archived.WithLabelValues(t.Type(), archiveCode(err)).Inc()
+			case handler.Expired:
+				m.Expired.WithLabelValues(t.Type()).Inc()
 			}
 			return err
 		})

@@ -39,12 +39,21 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 	}
 	mux := asynq.NewServeMux()
 	mux.Use(handler.Logging(logger), metrics.TaskOutcomes(m))
+	caps, err := store.NewCaps(rdb)
+	if err != nil {
+		return nil, err
+	}
 	sc := handler.SenderConfig{
 		Provider: metrics.Provider{Next: provider, Metrics: m},
 		Ledger:   ledger,
 		Region:   cfg.DefaultRegion,
 		Location: cfg.Timezone.Location,
 		Observer: metrics.Observer{Metrics: m},
+
+		Marketing:        cfg.MarketingWindow(),
+		AllowedCountries: cfg.AllowedCountries,
+		DailyCap:         cfg.DailyCountryCap,
+		Caps:             caps,
 	}
 	if cfg.Rate > 0 {
 		sc.Limiter = handler.NewRedisLimiter(rdb, cfg.Rate)

@@ -15,6 +15,7 @@ type taskLog struct {
 	mu        sync.Mutex
 	attrs     []slog.Attr
 	rateWaits int
+	ended     string // store.StateCancelled or StateExpired: the run ended the task without a send
 }
 
 func (l *taskLog) add(attrs ...slog.Attr) {
@@ -70,6 +71,10 @@ func Logging(logger *slog.Logger) asynq.MiddlewareFunc {
 				level, msg = slog.LevelError, "task archived"
 			case Retried:
 				level, msg = slog.LevelWarn, "task will retry"
+			case Expired:
+				level, msg = slog.LevelWarn, "task expired"
+			case Cancelled:
+				msg = "task cancelled"
 			}
 			if err != nil {
 				attrs = append(attrs, slog.String("error", err.Error()))

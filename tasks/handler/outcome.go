@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/smsq/smsq/tasks/store"
 )
 
 // Outcome is what happens to a task after one run of its handler, as the
@@ -17,6 +19,8 @@ const (
 	RateLimited                // back to the queue for the shared rate budget: not a failure, no retry consumed
 	Retried                    // failed; will be retried after a back-off
 	Archived                   // failed for good: archived with its reason
+	Expired                    // ended without a send: its expires_at came first
+	Cancelled                  // ended without a send: it was cancelled
 )
 
 // String is the word logs and metrics use.
@@ -28,8 +32,21 @@ func (o Outcome) String() string {
 		return "rate_limited"
 	case Retried:
 		return "retry"
+	case Expired:
+		return "expired"
+	case Cancelled:
+		return "cancelled"
 	}
 	return "archived"
+}
+
+// endedAs notes, for Classify, that this run ended the task without a
+// send (it completes, with a result saying so).
+func endedAs(ctx context.Context, state string) {
+	l := logInfo(ctx)
+	l.mu.Lock()
+	l.ended = state
+	l.mu.Unlock()
 }
 
 // Classify decides the outcome of a run that returned err, in the context
@@ -37,6 +54,15 @@ func (o Outcome) String() string {
 // where that decision is made.
 func Classify(ctx context.Context, err error) Outcome {
 	if err == nil {
+		l := logInfo(ctx)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		switch l.ended {
+		case store.StateExpired:
+			return Expired
+		case store.StateCancelled:
+			return Cancelled
+		}
 		return Done
 	}
 	var rl *RateLimitedError

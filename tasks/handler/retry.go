@@ -1,6 +1,8 @@
 package handler
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"time"
@@ -21,14 +23,21 @@ func (e *RateLimitedError) Error() string {
 
 // RetryPolicy is the back-off of retried sends.
 type RetryPolicy struct {
-	Base time.Duration // RETRY_BASE_DELAY
-	Max  time.Duration // RETRY_MAX_DELAY
+	Base time.Duration    // RETRY_BASE_DELAY
+	Max  time.Duration    // RETRY_MAX_DELAY
+	Now  func() time.Time // nil: time.Now (tests)
 }
 
 // Delay implements asynq.RetryDelayFunc: exponential from Base, capped at
 // Max, with "equal jitter" (half fixed, half random) so that a burst of tasks
 // failing together on code 50 does not come back together.
-func (p RetryPolicy) Delay(n int, err error, _ *asynq.Task) time.Duration {
+//
+// A task with an expires_at is never put off past it when it could still
+// be tried before: a delay that would reach it becomes one last attempt a
+// second before it (or, with less than two seconds left, a run at the
+// expiry, which ends the task expired without a call), so the last
+// retries are not burnt in a burst.
+func (p RetryPolicy) Delay(n int, err error, t *asynq.Task) time.Duration {
 	var rl *RateLimitedError
 	if errors.As(err, &rl) {
 		return rl.RetryAfter
@@ -40,7 +49,35 @@ func (p RetryPolicy) Delay(n int, err error, _ *asynq.Task) time.Duration {
 		}
 	}
 	half := d / 2
-	return half + rand.N(half+1)
+	d = half + rand.N(half+1)
+	if t == nil {
+		return d
+	}
+	if exp := payloadExpiry(t.Payload()); !exp.IsZero() {
+		now := time.Now
+		if p.Now != nil {
+			now = p.Now
+		}
+		if left := exp.Sub(now()); d >= left {
+			d = max(left, 0)
+			if left > 2*time.Second {
+				d = left - time.Second
+			}
+		}
+	}
+	return d
+}
+
+// payloadExpiry reads a send, voice or batch payload's expires_at without
+// decoding the rest.
+func payloadExpiry(payload []byte) time.Time {
+	var p struct {
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	if !bytes.Contains(payload, []byte(`"expires_at"`)) || json.Unmarshal(payload, &p) != nil {
+		return time.Time{}
+	}
+	return p.ExpiresAt
 }
 
 // IsFailure implements asynq's Config.IsFailure: being rate limited is not a failure.

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/smsq/smsq/marketing"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/store"
@@ -21,6 +23,7 @@ type Provider interface {
 	SendVoice(ctx context.Context, v *smsmode.Voice) (*smsmode.SendResult, error)
 	SendBatch(ctx context.Context, b *smsmode.Batch) (*smsmode.SendResult, error)
 	SMSList(ctx context.Context, opts smsmode.ListOptions) ([]smsmode.SentSMS, error)
+	DeleteSMS(ctx context.Context, smsID string) error
 }
 
 // SenderConfig configures the handlers of sms:send, sms:voice and sms:batch.
@@ -31,6 +34,17 @@ type SenderConfig struct {
 
 	Region   string         // SMSMODE_DEFAULT_REGION, for national numbers; required
 	Location *time.Location // SMSMODE_TIMEZONE, for date_envoi; required
+
+	// Marketing is when commercial messages may be handed over
+	// (MARKETING_HOURS, MARKETING_HOLIDAYS); nil archives them.
+	Marketing *marketing.Window
+	// The fraud guard, checked again right before each provider call:
+	// destination regions allowed (ALLOWED_COUNTRIES; empty: any) and
+	// daily caps per region (DAILY_COUNTRY_CAP, "*" for the others),
+	// counted in Caps (required with DailyCap).
+	AllowedCountries []string
+	DailyCap         map[string]int
+	Caps             *store.Caps
 
 	// Defaults applied when a task names none (WEBHOOK_PUBLIC_URL).
 	NotificationURL string // notification_url of sends and batches
@@ -51,6 +65,8 @@ type SenderConfig struct {
 type Observer interface {
 	Accepted(a *store.Acceptance)
 	RateLimitWait()
+	Deferred(typ string)                   // the marketing window moved a send to its next opening
+	DestinationRefused(region, reason string) // reason: country_not_allowed or daily_cap
 }
 
 // Sender delivers send, voice and batch tasks through sMsmode, at most once
@@ -70,6 +86,8 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		return nil, errors.New("handler: SenderConfig.Region is empty")
 	case cfg.Location == nil:
 		return nil, errors.New("handler: SenderConfig.Location is nil")
+	case len(cfg.DailyCap) > 0 && cfg.Caps == nil:
+		return nil, errors.New("handler: SenderConfig.Caps is nil while DailyCap is set")
 	}
 	if cfg.InternalErrorRetries <= 0 {
 		cfg.InternalErrorRetries = 3
@@ -91,12 +109,15 @@ func (s *Sender) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(tasks.TypeSend, s.ProcessSend)
 	mux.HandleFunc(tasks.TypeVoice, s.ProcessVoice)
 	mux.HandleFunc(tasks.TypeBatch, s.ProcessBatch)
+	mux.HandleFunc(tasks.TypeCancel, s.ProcessCancel)
 }
 
 // job is one provider call, whatever the task type.
 type job struct {
 	typ        string
 	sendAt     time.Time
+	expiresAt  time.Time
+	marketing  bool
 	segments   int
 	encoding   string
 	recipients []string
@@ -124,7 +145,7 @@ func (s *Sender) ProcessSend(ctx context.Context, t *asynq.Task) error {
 		sms.ReplyURL = s.cfg.ReplyURL
 	}
 	return s.deliver(ctx, t, job{
-		typ: tasks.TypeSend, sendAt: p.SendAt, segments: ps.Segments, encoding: ps.Encoding,
+		typ: tasks.TypeSend, sendAt: p.SendAt, expiresAt: p.ExpiresAt, marketing: p.Marketing, segments: ps.Segments, encoding: ps.Encoding,
 		recipients: sms.Numbers, ref: sms.RefClient, text: sms.Message,
 		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
 			m := sms
@@ -146,7 +167,7 @@ func (s *Sender) ProcessVoice(ctx context.Context, t *asynq.Task) error {
 	}
 	v := pv.Voice
 	return s.deliver(ctx, t, job{
-		typ: tasks.TypeVoice, sendAt: p.SendAt, segments: 1, encoding: "voice",
+		typ: tasks.TypeVoice, sendAt: p.SendAt, expiresAt: p.ExpiresAt, segments: 1, encoding: "voice",
 		recipients: v.Numbers, text: v.Message,
 		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
 			m := *v
@@ -172,7 +193,7 @@ func (s *Sender) ProcessBatch(ctx context.Context, t *asynq.Task) error {
 		b.NotificationURL = s.cfg.NotificationURL
 	}
 	return s.deliver(ctx, t, job{
-		typ: tasks.TypeBatch, sendAt: p.SendAt, segments: pb.Segments, encoding: pb.Encoding,
+		typ: tasks.TypeBatch, sendAt: p.SendAt, expiresAt: p.ExpiresAt, marketing: p.Marketing, segments: pb.Segments, encoding: pb.Encoding,
 		recipients: batchNumbers(b.Rows), ref: b.RefClient, text: b.Rows[0].Message,
 		call: func(ctx context.Context, at time.Time) (*smsmode.SendResult, error) {
 			m := b
@@ -209,13 +230,18 @@ func refOrID(ref string, ctx context.Context) string {
 	return ""
 }
 
-// deliver makes at most one accepted provider call per task ID.
+// deliver makes at most one accepted provider call per task ID, and none
+// for a task that was cancelled or has expired.
 func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 	id, _ := asynq.GetTaskID(ctx)
 	info := logInfo(ctx)
 	att, err := s.cfg.Ledger.Begin(ctx, id, s.cfg.Now())
 	if err != nil {
 		return err // Redis is unreachable: do not call the provider blind
+	}
+	if att.Ended != nil {
+		info.add(slog.String("ended", att.Ended.State))
+		return s.writeResult(t, tasks.Result{State: att.Ended.State, At: att.Ended.At, SMSID: att.Ended.SMSID})
 	}
 	if att.Accepted != nil {
 		info.add(slog.String("sms_id", att.Accepted.SMSID), slog.Bool("already_accepted", true))
@@ -237,23 +263,47 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 			return s.complete(t, acc)
 		}
 	}
-	if err := s.wait(ctx); err != nil {
+	// Nothing left the worker yet: forget the in-flight marker on the way
+	// out unless a call is made.
+	noCall := func(err error) error {
 		if att.Previous.IsZero() {
-			_ = s.cfg.Ledger.Forget(ctx, id) // no call was made
+			_ = s.cfg.Ledger.Forget(ctx, id)
 		}
 		return err
 	}
-	dateEnvoi := tasks.ScheduleFor(j.sendAt, s.cfg.Now())
+	// The instant of hand-over decides, whatever happened before (a retry,
+	// a backlog, a crash): expiry and the marketing window.
+	timing := tasks.When(s.cfg.Now(), j.sendAt, j.expiresAt, j.marketing, s.cfg.Marketing)
+	if timing.Expired {
+		return s.expire(ctx, t, id)
+	}
+	if j.marketing && s.cfg.Marketing == nil {
+		return noCall(Archive(errors.New("a marketing message, but this worker has no marketing window (MARKETING_HOURS)")))
+	}
+	taken, err := s.takeDestinations(ctx, j)
+	if err != nil {
+		return noCall(err)
+	}
+	if err := s.wait(ctx); err != nil {
+		s.giveDestinations(ctx, taken)
+		return noCall(err)
+	}
 	start := time.Now()
-	res, err := j.call(ctx, dateEnvoi)
+	res, err := j.call(ctx, timing.DateEnvoi)
 	info.add(slog.Duration("provider_latency", time.Since(start)))
 	if err != nil {
 		var pe *smsmode.Error
 		if errors.As(err, &pe) {
 			info.add(slog.Int("provider_code", int(pe.Code)))
 		}
+		// Only an answer that proves a refusal clears the marker: after any
+		// other (no answer, a 5xx from a proxy, code 31) the next attempt
+		// looks in smsList.do before it may call again.
 		if !smsmode.IsAmbiguous(err) {
-			_ = s.cfg.Ledger.Forget(ctx, id) // the provider did not accept it
+			_ = s.cfg.Ledger.Forget(ctx, id)
+			s.giveDestinations(ctx, taken)
+		} else {
+			info.add(slog.Bool("outcome_unknown", true))
 		}
 		return s.classify(ctx, err)
 	}
@@ -261,18 +311,128 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 		TaskID: id, Type: j.typ, SMSID: res.SMSID, Ref: j.ref, Recipients: j.recipients,
 		Segments: j.segments, Encoding: j.encoding, AcceptedAt: s.cfg.Now(),
 	}
-	if !dateEnvoi.IsZero() {
-		acc.DateEnvoi = dateEnvoi.In(s.cfg.Location).Format(smsmode.LayoutSendDate)
-		acc.SendAt = dateEnvoi
+	if !timing.DateEnvoi.IsZero() {
+		acc.DateEnvoi = timing.DateEnvoi.In(s.cfg.Location).Format(smsmode.LayoutSendDate)
+		acc.SendAt = timing.DateEnvoi
+	}
+	if timing.Deferred {
+		acc.DeferredUntil = timing.DateEnvoi
+		info.add(slog.Time("deferred_until", timing.DateEnvoi))
 	}
 	info.add(slog.Int("provider_code", 0), slog.String("sms_id", res.SMSID), slog.Int("segments", j.segments))
 	if s.cfg.Observer != nil {
 		s.cfg.Observer.Accepted(acc)
+		if timing.Deferred {
+			s.cfg.Observer.Deferred(j.typ)
+		}
 	}
 	if err := s.record(ctx, acc); err != nil {
 		return err
 	}
 	return s.complete(t, acc)
+}
+
+// expire ends a task whose expires_at has come without a send (it clears
+// the in-flight marker too: no call was made, or the last one's outcome
+// was checked).
+func (s *Sender) expire(ctx context.Context, t *asynq.Task, id string) error {
+	e := store.Ending{State: store.StateExpired, At: s.cfg.Now()}
+	prior, err := s.cfg.Ledger.End(ctx, id, e)
+	if err != nil {
+		return err
+	}
+	if prior != nil { // cancelled meanwhile
+		return s.writeResult(t, tasks.Result{State: prior.State, At: prior.At, SMSID: prior.SMSID})
+	}
+	// The run's outcome is Expired, not Done (logs, smsq_tasks_expired_total).
+	endedAs(ctx, e.State)
+	return s.writeResult(t, tasks.Result{State: e.State, At: e.At})
+}
+
+// ProcessCancel handles sms:cancel: a producer without the provider's
+// credentials asks a worker to delete a message sMsmode holds
+// (tasks.Inspector.Cancel), and waits for the ledger to record it.
+func (s *Sender) ProcessCancel(ctx context.Context, t *asynq.Task) error {
+	var p tasks.CancelPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	if p.TaskID == "" || p.SMSID == "" {
+		return Archive(fmt.Errorf("%w of %s: task_id and sms_id are required", ErrInvalidPayload, t.Type()))
+	}
+	if e, err := s.cfg.Ledger.Ending(ctx, p.TaskID); err != nil {
+		return err
+	} else if e != nil {
+		return s.writeResult(t, tasks.Result{State: e.State, At: e.At, SMSID: e.SMSID})
+	}
+	if err := s.cfg.Provider.DeleteSMS(ctx, p.SMSID); err != nil {
+		if tasks.IsNotHeld(err) {
+			return Archive(fmt.Errorf("sMsmode no longer holds smsID %s (sent or deleted already): %w", p.SMSID, err))
+		}
+		return err
+	}
+	e := store.Ending{State: store.StateCancelled, At: s.cfg.Now(), SMSID: p.SMSID}
+	if _, err := s.cfg.Ledger.End(context.WithoutCancel(ctx), p.TaskID, e); err != nil {
+		return err
+	}
+	return s.writeResult(t, tasks.Result{State: e.State, At: e.At, SMSID: e.SMSID})
+}
+
+// taken is what takeDestinations counted against the daily caps.
+type taken struct {
+	day    time.Time
+	counts map[string]int
+}
+
+// takeDestinations checks the fraud guard again right before the call:
+// every destination allowed, and the day's caps not passed (the messages
+// are counted now; giveDestinations returns them when the provider
+// refused the send).
+func (s *Sender) takeDestinations(ctx context.Context, j job) (*taken, error) {
+	if len(s.cfg.AllowedCountries) == 0 && len(s.cfg.DailyCap) == 0 {
+		return nil, nil
+	}
+	counts := tasks.Destinations(j.recipients)
+	for region := range counts {
+		if len(s.cfg.AllowedCountries) > 0 && !slices.Contains(s.cfg.AllowedCountries, region) {
+			s.refused(region, "country_not_allowed")
+			return nil, Archive(fmt.Errorf("destination region %q is not allowed (ALLOWED_COUNTRIES)", region))
+		}
+	}
+	if len(s.cfg.DailyCap) == 0 {
+		return nil, nil
+	}
+	limit := func(region string) (int, bool) {
+		if n, ok := s.cfg.DailyCap[region]; ok {
+			return n, true
+		}
+		n, ok := s.cfg.DailyCap["*"]
+		return n, ok
+	}
+	day := s.cfg.Now().In(s.cfg.Location)
+	err := s.cfg.Caps.Take(ctx, day, counts, limit)
+	var over *store.OverCapError
+	if errors.As(err, &over) {
+		s.refused(over.Region, "daily_cap")
+		return nil, Archive(fmt.Errorf("%w (DAILY_COUNTRY_CAP): re-run it from the web UI tomorrow, or raise the cap", over))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &taken{day: day, counts: counts}, nil
+}
+
+func (s *Sender) giveDestinations(ctx context.Context, t *taken) {
+	if t == nil {
+		return
+	}
+	_ = s.cfg.Caps.Give(context.WithoutCancel(ctx), t.day, t.counts, func(string) (int, bool) { return 0, true })
+}
+
+func (s *Sender) refused(region, reason string) {
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.DestinationRefused(region, reason)
+	}
 }
 
 // wait takes one request from the shared budget, waiting in place up to
@@ -333,7 +493,12 @@ func (s *Sender) record(ctx context.Context, a *store.Acceptance) error {
 // then fail to record even that, leaving the task active until its lease is
 // recovered a minute or two later. The ledger makes the retry harmless either way.
 func (s *Sender) complete(t *asynq.Task, a *store.Acceptance) error {
-	b, err := json.Marshal(tasks.Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi})
+	return s.writeResult(t, tasks.Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi, DeferredUntil: a.DeferredUntil})
+}
+
+// writeResult writes the task's result, insisting through a Redis blip.
+func (s *Sender) writeResult(t *asynq.Task, r tasks.Result) error {
+	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}

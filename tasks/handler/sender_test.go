@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -133,11 +134,17 @@ func TestDuplicateIDNeverSendsTwice(t *testing.T) {
 	require.True(t, again.Duplicate)
 	b.waitState(t, "dup", "completed")
 
-	// Even once the queue has forgotten the task (retention over), the ledger remembers.
+	// Even once the queue has forgotten the task (retention over), the
+	// ledger remembers: the producer calls it a duplicate…
 	require.NoError(t, b.inspect.DeleteTask("default", "dup"))
 	third, err := b.enqueuer.Send(ctx, p, tasks.WithTaskID("dup"))
 	require.NoError(t, err)
-	require.False(t, third.Duplicate)
+	require.True(t, third.Duplicate)
+	// …and a careless producer writing the task anyway gets no second send.
+	raw, err := json.Marshal(tasks.SendPayload{To: []string{"33612345678"}, Message: "once"})
+	require.NoError(t, err)
+	_, err = b.enqueueRaw(t, asynq.NewTask(tasks.TypeSend, raw), "dup")
+	require.NoError(t, err)
 	b.waitState(t, "dup", "completed")
 	require.Len(t, b.sends("dup"), 1)
 }
@@ -282,14 +289,21 @@ func TestCancelBeforeAndAfterHandOver(t *testing.T) {
 	out, err := b.insp.Cancel(ctx, "c1", b.fake.Client(), time.Now())
 	require.NoError(t, err)
 	require.Equal(t, tasks.CancelledInQueue, out)
-	_, err = b.insp.Status(ctx, "c1")
-	require.ErrorIs(t, err, tasks.ErrNotFound)
+	st, err := b.insp.Status(ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, tasks.StateCancelled, st.State)
+	out, err = b.insp.Cancel(ctx, "c1", b.fake.Client(), time.Now())
+	require.NoError(t, err, "cancelling again is fine")
+	require.Equal(t, tasks.AlreadyCancelled, out)
+	again, err := b.enqueuer.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "later"}, tasks.WithTaskID("c1"))
+	require.NoError(t, err)
+	require.True(t, again.Duplicate, "a cancelled ID is not enqueued again")
 
 	// After: sMsmode holds it for tomorrow.
 	b.startWorker(t)
 	_, err = b.enqueuer.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "tomorrow", SendAt: time.Now().Add(24 * time.Hour)}, tasks.WithTaskID("c2"))
 	require.NoError(t, err)
-	st := b.waitState(t, "c2", "completed")
+	st = b.waitState(t, "c2", "completed")
 	out, err = b.insp.Cancel(ctx, "c2", b.fake.Client(), time.Now())
 	require.NoError(t, err)
 	require.Equal(t, tasks.CancelledAtProvider, out)
@@ -297,6 +311,24 @@ func TestCancelBeforeAndAfterHandOver(t *testing.T) {
 	require.True(t, ok)
 	require.True(t, m.Deleted)
 	require.Empty(t, b.sends("c1"))
+	st, err = b.insp.Status(ctx, "c2")
+	require.NoError(t, err)
+	require.Equal(t, tasks.StateCancelled, st.State, "cancelled after hand-over, not completed")
+	require.Equal(t, m.SMSID, st.Ending.SMSID)
+	out, err = b.insp.Cancel(ctx, "c2", b.fake.Client(), time.Now())
+	require.NoError(t, err)
+	require.Equal(t, tasks.AlreadyCancelled, out, "no second deleteSMS.do (which would answer 61)")
+
+	// Without the provider's credentials a worker cancels it on the
+	// producer's behalf.
+	_, err = b.enqueuer.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "tomorrow too", SendAt: time.Now().Add(24 * time.Hour)}, tasks.WithTaskID("c4"))
+	require.NoError(t, err)
+	st = b.waitState(t, "c4", "completed")
+	out, err = b.insp.Cancel(ctx, "c4", nil, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, tasks.CancelledAtProvider, out)
+	m, _ = b.fake.Message(st.Result.SMSID)
+	require.True(t, m.Deleted)
 
 	// An immediate send cannot be called back.
 	_, err = b.enqueuer.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "now"}, tasks.WithTaskID("c3"))
@@ -305,6 +337,9 @@ func TestCancelBeforeAndAfterHandOver(t *testing.T) {
 	_, err = b.insp.Cancel(ctx, "c3", b.fake.Client(), time.Now())
 	var ce *tasks.CancelError
 	require.ErrorAs(t, err, &ce)
+	require.False(t, ce.Temporary, "too late is final")
+	_, err = b.insp.Cancel(ctx, "nope", b.fake.Client(), time.Now())
+	require.ErrorIs(t, err, tasks.ErrNotFound)
 }
 
 func TestRateLimitIsSharedAndNotAFailure(t *testing.T) {
@@ -371,7 +406,11 @@ func TestReconcileReadsBeyondOnePage(t *testing.T) {
 	}
 
 	b.startWorker(t, func(c *handler.SenderConfig) { c.ReconcileWindow = 50 })
-	_, err = b.enqueuer.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "needle"}, tasks.WithTaskID("needle"))
+	// The task is still in its queue (the producer's Enqueuer would call
+	// this ID a duplicate: a call for it is in flight).
+	raw, err := json.Marshal(tasks.SendPayload{To: []string{"33612345678"}, Message: "needle"})
+	require.NoError(t, err)
+	_, err = b.enqueueRaw(t, asynq.NewTask(tasks.TypeSend, raw), "needle")
 	require.NoError(t, err)
 	st := b.waitState(t, "needle", "completed")
 	require.True(t, st.Acceptance.Reconciled, "adopted from the third page")

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/internal/config"
@@ -89,7 +90,7 @@ func (b *bundle) startWorker(t *testing.T, tune ...func(*handler.SenderConfig)) 
 func (b *bundle) waitState(t *testing.T, id, state string) *tasks.TaskStatus {
 	t.Helper()
 	var st *tasks.TaskStatus
-	require.Eventually(t, func() bool {
+	assert.Eventually(t, func() bool {
 		s, err := b.insp.Status(context.Background(), id)
 		if err != nil {
 			return false
@@ -97,6 +98,7 @@ func (b *bundle) waitState(t *testing.T, id, state string) *tasks.TaskStatus {
 		st = s
 		return st.State == state || st.State == "archived" || st.State == "completed"
 	}, 20*time.Second, 10*time.Millisecond, "task %s never reached %s", id, state)
+	require.NotNil(t, st, "task %s never found", id)
 	require.Equal(t, state, st.State, "task %s: %+v", id, st)
 	return st
 }

@@ -22,8 +22,11 @@ type Acceptance struct {
 	Encoding   string    `json:"encoding"`
 	DateEnvoi  string    `json:"date_envoi"`
 	SendAt     time.Time `json:"send_at,omitzero"` // the instant date_envoi stands for; zero: sent at once
-	AcceptedAt time.Time `json:"accepted_at"`
-	Reconciled bool      `json:"reconciled,omitempty"` // found in smsList after an ambiguous attempt
+	// DeferredUntil is set when the marketing window moved the send time to
+	// its next opening (SendAt).
+	DeferredUntil time.Time `json:"deferred_until,omitzero"`
+	AcceptedAt    time.Time `json:"accepted_at"`
+	Reconciled    bool      `json:"reconciled,omitempty"` // found in smsList after an ambiguous attempt
 }
 
 // Ledger is the acceptance ledger: which task IDs the provider has already
