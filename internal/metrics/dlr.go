@@ -8,6 +8,7 @@ import (
 
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks/handler"
+	"github.com/smsq/smsq/webhook"
 )
 
 // DLR are the delivery-report metrics: polling compteRendu.do, and the
@@ -57,6 +58,16 @@ func (d *DLR) ObservePoll(outcome string, newStatuses int) {
 	d.Polls.WithLabelValues(outcome).Inc()
 	if newStatuses > 0 {
 		d.Statuses.WithLabelValues(SourcePoll).Add(float64(newStatuses))
+	}
+}
+
+// ObserveCallback counts a delivery-report callback the webhook stored as a
+// new sms:delivery task (outcome "stored"; a "duplicate" is a status known
+// already, from an earlier callback or a poll). It takes the webhook's
+// Observe arguments.
+func (d *DLR) ObserveCallback(kind, outcome string) {
+	if kind == webhook.KindDelivery && outcome == "stored" {
+		d.Statuses.WithLabelValues(SourceCallback).Inc()
 	}
 }
 
