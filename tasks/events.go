@@ -41,11 +41,15 @@ func (e *Enqueuer) event(ctx context.Context, typ string, p any, id string) (Enq
 }
 
 // DeliveryEventID is the task ID of a delivery report's sms:delivery task:
-// "dlr:" and the first 32 hex digits of SHA-256 over smsID, number, status
-// and received_at (the same report yields the same ID whatever its date
-// format or encoding on the wire).
+// "dlr:" and the first 32 hex digits of SHA-256 over smsID, number and
+// status. received_at is left out on purpose: a status found by polling
+// compteRendu.do has no date (the provider gives only "number status"), so
+// the poll and the callback of the same status must hash the same to be one
+// event. The consequence is that a recipient reaching the same status twice
+// (13, then a temporary error, then 13 again) gives one event, not two, as
+// long as the first task is kept (TASK_RETENTION).
 func DeliveryEventID(p DeliveryPayload) string {
-	return "dlr:" + contentHash(p.SMSID, p.To, strconv.Itoa(p.Status), p.ReceivedAt.UTC().Format(time.RFC3339))
+	return "dlr:" + contentHash(p.SMSID, p.To, strconv.Itoa(p.Status))
 }
 
 // ReplyEventID is the task ID of a reply's sms:reply task: "mo:" and the

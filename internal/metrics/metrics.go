@@ -27,6 +27,7 @@ type Metrics struct {
 	EventsForwarded     *prometheus.CounterVec // type, outcome
 	Credit              prometheus.Gauge
 	CreditUpdated       prometheus.Gauge
+	DLR                 *DLR // delivery-report polling and statuses by source (dlr.go)
 }
 
 // New registers the metrics in reg.
@@ -105,6 +106,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	f(m.EventsForwarded)
 	f(m.Credit)
 	f(m.CreditUpdated)
+	m.DLR = newDLR(f)
 	return m
 }
 

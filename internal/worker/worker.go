@@ -160,6 +160,7 @@ func (w *Worker) addTaskServers() error {
 	w.components = append(w.components,
 		newTaskServer("task server", w.rdb, ts.Config, ts.Mux),
 		newCreditRefresher(w.metrics, client, CreditRefreshInterval, w.log),
+		newDLRPoller(w.cfg, w.rdb, client, w.metrics, w.log),
 	)
 	return nil
 }
@@ -182,6 +183,7 @@ func (w *Worker) addWebhooks(mux *http.ServeMux) error {
 		Logger:   w.log,
 		Observe: func(kind, outcome string) {
 			w.metrics.Callbacks.WithLabelValues(kind, outcome).Inc()
+			w.metrics.DLR.ObserveCallback(kind, outcome)
 		},
 	})
 	if err != nil {

@@ -65,7 +65,7 @@ type SenderConfig struct {
 type Observer interface {
 	Accepted(a *store.Acceptance)
 	RateLimitWait()
-	Deferred(typ string)                   // the marketing window moved a send to its next opening
+	Deferred(typ string)                      // the marketing window moved a send to its next opening
 	DestinationRefused(region, reason string) // reason: country_not_allowed or daily_cap
 }
 

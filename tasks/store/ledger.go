@@ -143,12 +143,19 @@ func (l *Ledger) TaskForSMS(ctx context.Context, smsID string) (string, error) {
 // acceptScript stores an acceptance in one round trip and atomically: it
 // binds smsID (KEYS[1]) to the task unless another task owns it already
 // (then it changes nothing and returns 0), stores the acceptance (KEYS[2])
-// and clears the in-flight marker (KEYS[3]). smsq's Redis is a single
-// server or a Sentinel-managed one (REDIS_URL), never a Cluster, where the
-// smsID key and the task's keys would be in different slots.
+// and clears the in-flight marker (KEYS[3]). The first time it also adds
+// the message to the delivery-poll index (KEYS[4], member ARGV[5] scored
+// ARGV[4]; see DeliveryPolls): a recorded acceptance can never miss it, and
+// recording again (a retry after a lost answer) does not put back a message
+// the poller has already moved on. smsq's Redis is a single server or a
+// Sentinel-managed one (REDIS_URL), never a Cluster, where the smsID key and
+// the task's keys would be in different slots.
 var acceptScript = redis.NewScript(`
 local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
 redis.call('DEL', KEYS[3])
@@ -166,15 +173,18 @@ func (l *Ledger) Claimed(ctx context.Context, smsID, taskID string) (bool, error
 
 // Record stores an acceptance. It is called as soon as the provider accepts,
 // and retried by the caller until it succeeds: a lost record is the only way
-// a message could be paid twice.
+// a message could be paid twice. The same round trip indexes the message
+// for delivery-report polling (DeliveryPolls), from its acceptance or, when
+// later, its SendAt.
 func (l *Ledger) Record(ctx context.Context, a *Acceptance) error {
 	b, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
+	start := pollStart(a)
 	ok, err := acceptScript.Run(ctx, l.rdb,
-		[]string{smsKey(a.SMSID), acceptedKey(a.TaskID), attemptKey(a.TaskID)},
-		a.TaskID, l.ttl.Milliseconds(), b).Int()
+		[]string{smsKey(a.SMSID), acceptedKey(a.TaskID), attemptKey(a.TaskID), dlrNewKey},
+		a.TaskID, l.ttl.Milliseconds(), b, start.UnixMilli(), pollMember(a.TaskID, start)).Int()
 	if err != nil {
 		return fmt.Errorf("ledger: record %s: %w", a.TaskID, err)
 	}
