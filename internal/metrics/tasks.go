@@ -3,9 +3,11 @@ package metrics
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/handler"
 	"github.com/smsq/smsq/tasks/store"
@@ -43,14 +45,25 @@ func TaskOutcomes(m *Metrics) asynq.MiddlewareFunc {
 }
 
 // archiveCode is the code label of an archived task: the provider's code,
-// invalid_payload, or retries_exhausted.
+// or invalid_payload, outcome_unknown, retries_exhausted.
 func archiveCode(err error) string {
 	var ve *tasks.ValidationError
 	switch {
 	case errors.Is(err, handler.ErrInvalidPayload), errors.As(err, &ve):
-		return "invalid_payload"
+		return codeInvalidPayload
 	case !handler.IsArchived(err):
-		return "retries_exhausted" // asynq archived it: its retries ran out
+		return codeRetriesExhausted // asynq archived it: its retries ran out
+	case isOutcomeUnknown(err):
+		return codeOutcomeUnknown
 	}
 	return CodeLabel(err)
+}
+
+// isOutcomeUnknown recognises reconcile's archive reason (an ambiguous call
+// that smsList.do could not resolve). It carries no provider error, so
+// CodeLabel would call it transport_error. handler exports no sentinel for
+// it yet, so its wording is matched.
+func isOutcomeUnknown(err error) bool {
+	var pe *smsmode.Error
+	return !errors.As(err, &pe) && strings.Contains(err.Error(), "smsList.do cannot tell whether it was accepted")
 }
