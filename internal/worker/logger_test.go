@@ -111,6 +111,7 @@ func TestRepeatFilterFoldsIdenticalLines(t *testing.T) {
 	require.Equal(t, "Dequeue error: dial unix /run/redis.sock: connect: connection refused", got[2]["msg"])
 	require.Equal(t, 40.0, got[2]["repeated"])
 	require.Equal(t, "asynq", got[2]["component"])
+	require.Equal(t, "2026-12-01T10:00:10.15Z", got[2]["time"], "written when the interval ended: times stay in order")
 
 	// Still failing: at most one line per interval.
 	for range 100 {

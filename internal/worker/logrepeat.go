@@ -11,8 +11,8 @@ import (
 // repeatFilter is a slog.Handler that writes an identical line (same level,
 // message and attributes, the time aside) at most once per interval: the
 // first one at once; the ones that follow within the interval are counted,
-// and when it ends the latest of them is written with "repeated": the number
-// of lines it stands for. A line seen again after a quiet interval is
+// and when it ends one line is written, at that time, with "repeated": the
+// number of lines it stands for. A line seen again after a quiet interval is
 // written at once. So a Redis outage gives a few lines per component and
 // interval instead of dozens per second, and no count is lost.
 type repeatFilter struct {
@@ -119,9 +119,13 @@ func (f *repeatFilter) flush(key string) {
 		s.mu.Unlock()
 		return
 	}
-	r := l.latest
+	// Written now, so that the log's times stay in order: it stands for the
+	// lines of the interval that just ended.
+	now := s.clock.Now()
+	r := slog.NewRecord(now, l.latest.Level, l.latest.Message, l.latest.PC)
+	l.latest.Attrs(func(a slog.Attr) bool { r.AddAttrs(a); return true })
 	r.AddAttrs(slog.Int("repeated", l.dropped))
-	l.dropped, l.latest, l.flush, l.shown = 0, slog.Record{}, nil, s.clock.Now()
+	l.dropped, l.latest, l.flush, l.shown = 0, slog.Record{}, nil, now
 	next := l.next
 	s.mu.Unlock()
 	_ = next.Handle(context.Background(), r)
