@@ -1,17 +1,40 @@
 #!/usr/bin/env bash
 # The whole smsq flow on one machine: a private redis-server, the fake
 # sMsmode, the worker, and every kind of message through the enqueue CLI.
-# DEMO_KEEP=1 keeps everything running (web UI, webhooks) until Ctrl-C.
+# The logs stay in .demo/ after the demo (make clean removes them).
+# DEMO_KEEP=1 keeps everything running (web UI, webhooks) until Ctrl-C and
+# prints the demo's own addresses, secrets and commands to try.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# quote prints its arguments as a shell would read them back: copy-pasteable.
+quote() {
+  local out=() a
+  for a in "$@"; do
+    if [[ "$a" =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then out+=("$a"); else out+=("'${a//\'/\'\\\'\'}'"); fi
+  done
+  printf '%s' "${out[*]}"
+}
+run() { printf '$ %s\n' "$(quote "$@")"; "$@"; }
+# fails CODE CMD…: runs a command that must fail with exit status CODE and
+# shows what a user sees: its message and its status.
+fails() {
+  local want=$1 code=0; shift
+  printf '$ %s\n' "$(quote "$@")"
+  "$@" || code=$?
+  printf '(exit status %s)\n' "$code"
+  [ "$code" = "$want" ] || { echo "demo: expected exit status $want" >&2; return 1; }
+}
 
 ./scripts/deps.sh demo
 [ -x bin/worker ] && [ -x bin/enqueue ] && [ -x bin/smsmode-fake ] || go build -o bin/ ./cmd/...
 
+# Redis's data and socket live in a temporary directory; the logs in .demo/.
 work=$(mktemp -d "${TMPDIR:-/tmp}/smsq-demo.XXXXXX")
+logs=.demo
+mkdir -p "$logs"
+rm -f "$logs"/*.log
 pids=()
 cleanup() {
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; wait "${pids[$i]}" 2>/dev/null || true; done
@@ -22,20 +45,21 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
 wait_for() { # url, what
   for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done
-  echo "demo: $2 did not start" >&2; return 1
+  echo "demo: $2 did not start (logs in $logs/)" >&2; return 1
 }
 
 say "private redis-server (unix socket in $work)"
 redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 700 --dir "$work" \
-  --save "" --appendonly yes --logfile "$work/redis.log" &
+  --save "" --appendonly yes --logfile "$PWD/$logs/redis.log" &
 pids+=($!)
 for _ in $(seq 1 200); do [ -S "$work/redis.sock" ] && break; sleep 0.05; done
 
 fake_port=$(free_port); http_port=$(free_port)
-say "fake sMsmode on 127.0.0.1:$fake_port (refuses 06 11 11 11 11 with code 32)"
-bin/smsmode-fake -addr "127.0.0.1:$fake_port" -fail-number 33611111111:32 2>"$work/fake.log" &
+say "fake sMsmode on 127.0.0.1:$fake_port (refuses 06 11 11 11 11 with code 35, as sMsmode answers for an invalid number)"
+bin/smsmode-fake -addr "127.0.0.1:$fake_port" -fail-number 33611111111:35 2>"$logs/fake.log" &
 pids+=($!)
 
+# Demo-only values: the fake's documented token and random secrets.
 export REDIS_URL="redis-socket://$work/redis.sock"
 export SMSMODE_BASE_URL="http://127.0.0.1:$fake_port/http/1.6/"
 export SMSMODE_ACCESS_TOKEN="Ab1CD2efg3Hi"
@@ -45,8 +69,8 @@ export WEBHOOK_PUBLIC_URL="http://127.0.0.1:$http_port"
 export MONITORING_USER=demo MONITORING_PASSWORD="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export RETRY_BASE_DELAY=200ms RETRY_MAX_DELAY=2s
 
-say "worker (logs in $work/worker.log)"
-bin/worker 2>"$work/worker.log" &
+say "worker (JSON logs in $logs/worker.log, kept after the demo)"
+bin/worker 2>"$logs/worker.log" &
 pids+=($!)
 wait_for "http://$HTTP_ADDR/readyz" worker
 
@@ -59,16 +83,19 @@ numero,message,emetteur,refClient
 0033612000004,"Bonjour Zoé, -20 % ce samedi !",MYSHOP,zoe
 06.12.00.00.05,"Bonjour Noé, -20 % ce samedi !",MYSHOP,noe
 CSV
+cp "$work/rows.csv" "$logs/rows.csv" # so that the printed batch command works after the demo too
 at=$(date -u -d '+2 hours' '+%Y-%m-%dT%H:%M:00Z')
 run bin/enqueue send --to "06 12 34 56 78" --message "Votre code : 4821" --from MYSHOP --queue critical --id demo-plain
 run bin/enqueue send --to "+33 6 98 76 54 32" --message "Votre commande 42 est expédiée : 12 € réglés. À bientôt !" --id demo-accented
 run bin/enqueue send --to 0612345678 --message "Joyeux anniversaire 🎂🎉" --id demo-emoji
 run bin/enqueue send --to 0612345678 --message "Répondez OUI pour confirmer" --reply --id demo-reply
 run bin/enqueue voice --to "01 23 45 67 89" --message "Bonjour, votre rendez-vous de demain est confirmé." --language fr-FR --id demo-voice
-run bin/enqueue batch --file "$work/rows.csv" --id demo-batch
+run bin/enqueue batch --file "$logs/rows.csv" --id demo-batch
 run bin/enqueue send --to 0612345678 --message "Rappel : rendez-vous dans deux heures" --at "$at" --id demo-scheduled
 run bin/enqueue send --to "06 11 11 11 11" --message "Ce message sera refusé" --id demo-refused
-printf '$ bin/enqueue send --to "06 12" --message x   # invalid: exit code %s\n' "$(bin/enqueue send --to "06 12" --message x 2>/dev/null; echo $?)"
+
+say "invalid input: one line naming the field, nothing enqueued, exit status 2"
+fails 2 bin/enqueue send --to "06 12" --message x
 
 ids=(demo-plain demo-accented demo-emoji demo-reply demo-voice demo-batch-1 demo-scheduled demo-refused)
 say "waiting for the worker"
@@ -90,18 +117,33 @@ done
 say "what happened"
 for id in "${ids[@]}"; do
   echo "---- $id"
-  bin/enqueue status "$id" || true
+  run bin/enqueue status "$id" || true
 done
+refused=$(bin/enqueue status demo-refused 2>&1 || true)
+[[ "$refused" == *"State:        archived"* && "$refused" == *"code 35"* ]] ||
+  { echo "demo: demo-refused should be archived with code 35" >&2; exit 1; }
 
 say "cancelling the scheduled message at sMsmode"
-run bin/enqueue cancel demo-scheduled || true
+run bin/enqueue cancel demo-scheduled
 
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
-  say "running; Ctrl-C to stop"
-  echo "web UI:   http://$HTTP_ADDR/monitoring/  (demo / demo)"
-  echo "metrics:  http://$HTTP_ADDR/metrics"
-  echo "webhooks: $WEBHOOK_PUBLIC_URL/webhooks/smsmode/<WEBHOOK_SECRET>/delivery"
-  echo "env:      REDIS_URL=$REDIS_URL SMSMODE_BASE_URL=$SMSMODE_BASE_URL"
+  sms_id=$(bin/enqueue status demo-plain | awk -F': *' '$1 == "smsID" {print $2}')
+  say "running; Ctrl-C to stop (these values are the demo's own, made up for this run)"
+  cat <<EOF2
+web UI:   http://$HTTP_ADDR/monitoring/   user $MONITORING_USER   password $MONITORING_PASSWORD
+metrics:  http://$HTTP_ADDR/metrics
+webhooks: $WEBHOOK_PUBLIC_URL/webhooks/smsmode/$WEBHOOK_SECRET/delivery
+          $WEBHOOK_PUBLIC_URL/webhooks/smsmode/$WEBHOOK_SECRET/reply
+logs:     $logs/worker.log  $logs/fake.log  $logs/redis.log
+
+In another terminal, from $PWD:
+  export $(quote "REDIS_URL=$REDIS_URL") $(quote "SMSMODE_BASE_URL=$SMSMODE_BASE_URL") $(quote "SMSMODE_ACCESS_TOKEN=$SMSMODE_ACCESS_TOKEN")
+  $(quote bin/enqueue send --to 0612345678 --message "Bonjour !" --id try-1)
+  $(quote bin/enqueue status try-1)
+  $(quote bin/enqueue send --to 0612345678 --message "Plus tard" --at "$at" --id try-later)
+  $(quote bin/enqueue cancel try-later)
+  $(quote curl "$WEBHOOK_PUBLIC_URL/webhooks/smsmode/$WEBHOOK_SECRET/delivery?numero=33612345678&statut=11&smsID=$sms_id&date_reception=$(TZ=Europe/Paris date '+%Y-%m-%d+%H:%M:%S')")
+EOF2
   wait "${pids[2]}"
 fi
-say "stopping"
+say "stopping (logs kept in $logs/)"

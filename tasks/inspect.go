@@ -49,7 +49,7 @@ type TaskStatus struct {
 	// or expired task.
 	Ending *store.Ending
 	// Recipients is each recipient's latest delivery report (empty until
-	// sMsmode reports, by callback or polling).
+	// a callback or a poll of compteRendu.do reports).
 	Recipients []store.RecipientState
 }
 

@@ -8,6 +8,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/smsq/smsq/internal/config"
 )
 
 // commands are the sub-commands.
@@ -112,20 +114,16 @@ Examples:
   enqueue batch --file campaign.csv --from MYSHOP --id spring-sale
   enqueue status spring-sale
 
-Environment:
-  REDIS_URL               redis://, rediss://, redis-socket://, redis-sentinel:// (default redis://127.0.0.1:6379/0)
-  SMSMODE_TIMEZONE        zone of --at "YYYY-MM-DD HH:MM" and of printed times (default Europe/Paris)
-  SMSMODE_DEFAULT_REGION  region of national numbers (default FR)
-  MAX_RETRY, TASK_RETENTION, BATCH_CHUNK   task settings (defaults 20, 24h, 1000)
-  SMSMODE_ACCESS_TOKEN (or SMSMODE_PSEUDO + SMSMODE_PASS), SMSMODE_BASE_URL
-                          used by cancel for messages sMsmode already holds
-
 Exit status: 0 done (enqueued; --id already exists: nothing enqueued twice;
 cancelled or already cancelled; status printed), 1 temporary: run the same
 command later (Redis unreachable or out of memory, sMsmode unreachable during
 a cancel), 2 permanent (invalid input or usage, unknown queue or task ID,
 too late to cancel).
+
+Environment (every variable enqueue reads; docs/configuration.md has the full
+table; the worker's settings do not apply here):
 `)
+	config.WriteHelp(w, "producer")
 }
 
 // flagSet is a flag.FlagSet that remembers the order flags were defined in,

@@ -147,17 +147,25 @@ func (a *app) printStatus(w io.Writer, st *tasks.TaskStatus) {
 }
 
 // printRecipients prints each recipient of an accepted task with its latest
-// delivery report, once sMsmode has called back.
+// delivery report (by callback or polling). A send to a group knows its
+// recipients from the reports only.
 func printRecipients(w io.Writer, st *tasks.TaskStatus) {
-	if st.Acceptance == nil || len(st.Acceptance.Recipients) == 0 {
+	if st.Acceptance == nil {
 		return
 	}
 	reports := make(map[string]store.RecipientState, len(st.Recipients))
+	numbers := st.Acceptance.Recipients
 	for _, r := range st.Recipients {
 		reports[r.Number] = r
+		if len(st.Acceptance.Recipients) == 0 {
+			numbers = append(numbers, r.Number)
+		}
 	}
-	fmt.Fprintf(w, "%-14s%d\n", "Recipients:", len(st.Acceptance.Recipients))
-	for _, n := range st.Acceptance.Recipients {
+	if len(numbers) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%-14s%d\n", "Recipients:", len(numbers))
+	for _, n := range numbers {
 		r, ok := reports[n]
 		if !ok {
 			fmt.Fprintf(w, "  %-15s no delivery report yet\n", n)

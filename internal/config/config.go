@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/redis/go-redis/v9"
@@ -22,71 +24,74 @@ import (
 	"github.com/smsq/smsq/tasks"
 )
 
-// Config holds every setting.
+// Config holds every setting. Each field's tags say, besides the variable
+// and its default, what it means (desc) and which process reads it (readby:
+// producer, worker or both): Settings turns them into the --help texts and
+// docs/configuration.md, so the documentation cannot drift from the code.
 type Config struct {
-	RedisURL string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
+	RedisURL string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0" readby:"both" desc:"smsq's Redis: redis://[USER:PASSWORD@]HOST:6379/DB (USER: an ACL user), rediss:// (TLS), redis-socket:///PATH, or redis-sentinel://[:PASSWORD@]H1:26379,H2:26379[/DB]?master=NAME (add &sentinel_password=… when the Sentinels' password differs)"`
 
-	SmsmodeBaseURL     string        `envconfig:"SMSMODE_BASE_URL" default:"https://api.smsmode.com/http/1.6/"`
-	SmsmodeAccessToken string        `envconfig:"SMSMODE_ACCESS_TOKEN"`
-	SmsmodePseudo      string        `envconfig:"SMSMODE_PSEUDO"`
-	SmsmodePass        string        `envconfig:"SMSMODE_PASS"`
-	Timezone           Location      `envconfig:"SMSMODE_TIMEZONE" default:"Europe/Paris"`
-	DefaultRegion      string        `envconfig:"SMSMODE_DEFAULT_REGION" default:"FR"`
-	Rate               float64       `envconfig:"SMSMODE_RATE" default:"0"`
-	Timeout            time.Duration `envconfig:"SMSMODE_TIMEOUT" default:"15s"`
+	SmsmodeBaseURL     string        `envconfig:"SMSMODE_BASE_URL" default:"https://api.smsmode.com/http/1.6/" readby:"both" desc:"sMsmode HTTP API base URL; point it at a fake in tests and demos (enqueue: cancel only)"`
+	SmsmodeAccessToken string        `envconfig:"SMSMODE_ACCESS_TOKEN" readby:"both" desc:"sMsmode access token, the preferred credential; required by the worker's task role unless SMSMODE_PSEUDO and SMSMODE_PASS are set (enqueue: cancel of a message sMsmode holds)"`
+	SmsmodePseudo      string        `envconfig:"SMSMODE_PSEUDO" readby:"both" desc:"sMsmode login, with SMSMODE_PASS, when there is no access token"`
+	SmsmodePass        string        `envconfig:"SMSMODE_PASS" readby:"both" desc:"sMsmode password of SMSMODE_PSEUDO"`
+	Timezone           Location      `envconfig:"SMSMODE_TIMEZONE" default:"Europe/Paris" readby:"both" desc:"IANA zone of date_envoi, of callback dates, of enqueue --at and printed times, and of MARKETING_HOURS (zone data embedded)"`
+	DefaultRegion      string        `envconfig:"SMSMODE_DEFAULT_REGION" default:"FR" readby:"both" desc:"two-letter region of national numbers such as 0612345678"`
+	Rate               float64       `envconfig:"SMSMODE_RATE" default:"0" readby:"worker" desc:"most sMsmode API requests per second, shared by all worker pods through Redis (0: no limit)"`
+	Timeout            time.Duration `envconfig:"SMSMODE_TIMEOUT" default:"15s" readby:"both" desc:"time limit of one sMsmode API request"`
 
 	// RateReserve is how many requests of the SMSMODE_RATE budget only
 	// queue critical may take (a burst kept for OTPs; 0: none).
-	RateReserve int `envconfig:"SMSMODE_RATE_RESERVE" default:"2"`
+	RateReserve int `envconfig:"SMSMODE_RATE_RESERVE" default:"2" readby:"worker" desc:"requests of the SMSMODE_RATE budget kept as a burst only queue critical may take (0: none)"`
 
-	WorkerConcurrency int    `envconfig:"WORKER_CONCURRENCY" default:"20"`
-	WorkerQueues      Queues `envconfig:"WORKER_QUEUES" default:"critical=6,default=3,low=1,events=2"`
+	WorkerConcurrency int    `envconfig:"WORKER_CONCURRENCY" default:"20" readby:"worker" desc:"tasks in flight per worker pod"`
+	WorkerQueues      Queues `envconfig:"WORKER_QUEUES" default:"critical=6,default=3,low=1,events=2" readby:"both" desc:"queues this pod serves, with their weights (name=weight,…); producers refuse any other queue (events is reserved for follow-ups)"`
 	// CriticalConcurrency is how many task slots each pod keeps for queue
 	// critical alone, on top of WORKER_CONCURRENCY (0: none).
-	CriticalConcurrency int    `envconfig:"CRITICAL_CONCURRENCY" default:"5"`
-	HTTPAddr            string `envconfig:"HTTP_ADDR" default:":8080"`
-	AdminAddr           string `envconfig:"ADMIN_ADDR"` // web UI and /metrics apart from HTTP_ADDR
+	CriticalConcurrency int    `envconfig:"CRITICAL_CONCURRENCY" default:"5" readby:"worker" desc:"task slots per pod for queue critical alone, on top of WORKER_CONCURRENCY (0: none)"`
+	HTTPAddr            string `envconfig:"HTTP_ADDR" default:":8080" readby:"worker" desc:"listen address of the webhooks, the HTTP producer API, /healthz and /readyz (and of /metrics and /monitoring/ without ADMIN_ADDR)"`
+	AdminAddr           string `envconfig:"ADMIN_ADDR" readby:"worker" desc:"separate listen address of the web UI and /metrics, kept off the public port (empty: served on HTTP_ADDR)"` // web UI and /metrics apart from HTTP_ADDR
 
 	// WebhookSecret is the callback routes' path segment; "new,old" during
 	// a rotation (the first goes into new notification URLs, all are
 	// accepted).
-	WebhookSecret    Secrets `envconfig:"WEBHOOK_SECRET"`
-	WebhookPublicURL string  `envconfig:"WEBHOOK_PUBLIC_URL"`
+	WebhookSecret    Secrets `envconfig:"WEBHOOK_SECRET" readby:"worker" desc:"enables the callback routes: their unguessable path segment (16+ characters of letters, digits, -._~); \"new,old\" during a rotation"`
+	WebhookPublicURL string  `envconfig:"WEBHOOK_PUBLIC_URL" readby:"worker" desc:"public base URL of the callback routes: when set, sends carry notification_url and notification_url_reponse pointing there"`
 
 	// APITokens enables the HTTP producer API: NAME:TOKEN[,NAME:TOKEN…].
-	APITokens APITokens `envconfig:"API_TOKENS"`
+	APITokens APITokens `envconfig:"API_TOKENS" readby:"worker" desc:"enables the HTTP producer API served by the worker: NAME:TOKEN[,NAME:TOKEN…], tokens of 16+ characters"`
 
 	// Delivery reports without callbacks: poll compteRendu.do for accepted
 	// messages still without a final status DLRPollAfter after acceptance
 	// (0 disables), until DLRPollUntil after acceptance.
-	DLRPollAfter time.Duration `envconfig:"DLR_POLL_AFTER" default:"15m"`
-	DLRPollUntil time.Duration `envconfig:"DLR_POLL_UNTIL" default:"48h"`
+	DLRPollAfter time.Duration `envconfig:"DLR_POLL_AFTER" default:"15m" readby:"worker" desc:"poll compteRendu.do for accepted messages still without a final status this long after acceptance (0: no polling)"`
+	DLRPollUntil time.Duration `envconfig:"DLR_POLL_UNTIL" default:"48h" readby:"worker" desc:"stop polling a message's delivery report this long after acceptance"`
 
 	// When commercial ("marketing") messages may be sent, in SMSMODE_TIMEZONE.
-	MarketingHours    MarketingHours    `envconfig:"MARKETING_HOURS" default:"Mon-Sat 08:00-20:00"`
-	MarketingHolidays MarketingHolidays `envconfig:"MARKETING_HOLIDAYS" default:"FR"`
+	MarketingHours    MarketingHours    `envconfig:"MARKETING_HOURS" default:"Mon-Sat 08:00-20:00" readby:"both" desc:"when marketing messages may be sent, in SMSMODE_TIMEZONE (e.g. \"Mon-Fri 08:00-12:00,14:00-20:00; Sat 10:00-18:00\"); others get date_envoi at the next opening"`
+	MarketingHolidays MarketingHolidays `envconfig:"MARKETING_HOLIDAYS" default:"FR" readby:"both" desc:"days closed to marketing messages: FR (French public holidays), FR-57 (plus Alsace-Moselle's) or none"`
 
 	// Fraud guard: destination countries allowed ("*": any), and an
 	// optional daily cap of messages per destination country.
-	AllowedCountries Countries  `envconfig:"ALLOWED_COUNTRIES" default:"*"`
-	DailyCountryCap  CountryCap `envconfig:"DAILY_COUNTRY_CAP"`
+	AllowedCountries Countries  `envconfig:"ALLOWED_COUNTRIES" default:"*" readby:"both" desc:"destination countries allowed, ISO codes (FR,BE,CH), or * for any"`
+	DailyCountryCap  CountryCap `envconfig:"DAILY_COUNTRY_CAP" readby:"both" desc:"most messages a day per destination country: N for each, or FR=50000,*=100 (empty: no cap)"`
 
-	MonitoringUser     string `envconfig:"MONITORING_USER"`
-	MonitoringPassword string `envconfig:"MONITORING_PASSWORD"`
-	MonitoringReadOnly bool   `envconfig:"MONITORING_READ_ONLY" default:"false"` // view-only web UI
+	MonitoringUser     string `envconfig:"MONITORING_USER" readby:"worker" desc:"basic-auth user of the web UI (/monitoring/)"`
+	MonitoringPassword string `envconfig:"MONITORING_PASSWORD" readby:"worker" desc:"basic-auth password of the web UI, 16+ characters; the UI is off without it"`
+	MonitoringReadOnly bool   `envconfig:"MONITORING_READ_ONLY" default:"false" readby:"worker" desc:"true: the web UI shows queues and tasks but cannot change them"` // view-only web UI
 
 	// Role selects what this process runs: all, tasks or webhooks (also the worker's --role flag).
-	Role string `envconfig:"WORKER_ROLE" default:"all"`
+	Role string `envconfig:"WORKER_ROLE" default:"all" readby:"worker" desc:"what the worker runs: all, tasks (task servers) or webhooks (callback routes and HTTP producer API); --role overrides it"`
 
-	EventsForwardURL    string `envconfig:"EVENTS_FORWARD_URL"`
-	EventsSigningSecret string `envconfig:"EVENTS_SIGNING_SECRET"`
+	EventsForwardURL    string `envconfig:"EVENTS_FORWARD_URL" readby:"worker" desc:"POST each delivery report and reply to this URL as signed JSON"`
+	EventsSigningSecret string `envconfig:"EVENTS_SIGNING_SECRET" readby:"worker" desc:"key signing the forwarded events (16+ characters); required with EVENTS_FORWARD_URL"`
 
-	RetryBaseDelay  time.Duration `envconfig:"RETRY_BASE_DELAY" default:"5s"`
-	RetryMaxDelay   time.Duration `envconfig:"RETRY_MAX_DELAY" default:"10m"`
-	MaxRetry        int           `envconfig:"MAX_RETRY" default:"20"`
-	BatchChunk      int           `envconfig:"BATCH_CHUNK" default:"1000"`
-	TaskRetention   time.Duration `envconfig:"TASK_RETENTION" default:"24h"`
-	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s"`
+	RetryBaseDelay  time.Duration `envconfig:"RETRY_BASE_DELAY" default:"5s" readby:"worker" desc:"back-off before a failed task's first retry (with jitter: half to all of it); it doubles at each retry up to RETRY_MAX_DELAY"`
+	RetryMaxDelay   time.Duration `envconfig:"RETRY_MAX_DELAY" default:"10m" readby:"worker" desc:"longest back-off between two attempts"`
+	MaxRetry        int           `envconfig:"MAX_RETRY" default:"20" readby:"both" desc:"retries of a failed task before it is archived (0: none); stored in each task when it is enqueued"`
+	BatchChunk      int           `envconfig:"BATCH_CHUNK" default:"1000" readby:"both" desc:"most rows per sms:batch task: a larger batch is enqueued as several tasks"`
+	TaskRetention   time.Duration `envconfig:"TASK_RETENTION" default:"24h" readby:"both" desc:"how long finished tasks and their results stay in Redis, visible to status and the web UI (0: deleted at once); stored in each task when it is enqueued"`
+	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s" readby:"worker" desc:"on SIGTERM, how long in-flight tasks may finish before they go back to their queues"`
 }
 
 // secretVars never have their values printed, even in a parse error.
@@ -248,6 +253,93 @@ func Vars() []string {
 		}
 	}
 	return names
+}
+
+// Setting documents one environment variable, from Config's tags.
+type Setting struct {
+	Name    string // e.g. REDIS_URL
+	Default string // "" when there is none
+	Desc    string // what it means
+	ReadBy  string // "producer" (the enqueue CLI), "worker" (every role, the HTTP producer API included) or "both"
+	Secret  bool   // its value never appears in logs or errors
+}
+
+// Reads reports whether the process reader ("producer" or "worker") reads s.
+func (s Setting) Reads(reader string) bool { return s.ReadBy == "both" || s.ReadBy == reader }
+
+// Settings documents every variable of Vars, in the same order.
+func Settings() []Setting {
+	var out []Setting
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag
+		n := tag.Get("envconfig")
+		if n == "" {
+			continue
+		}
+		out = append(out, Setting{Name: n, Default: tag.Get("default"), Desc: tag.Get("desc"), ReadBy: tag.Get("readby"), Secret: secretVars[n]})
+	}
+	return out
+}
+
+// WriteHelp writes the variables reader ("producer" or "worker") reads,
+// with their defaults and meanings, for its --help.
+func WriteHelp(w io.Writer, reader string) {
+	const indent = "      "
+	for _, s := range Settings() {
+		if !s.Reads(reader) {
+			continue
+		}
+		line := "  " + s.Name
+		if s.Default != "" {
+			line += " (default " + s.Default + ")"
+		}
+		if s.Secret {
+			line += " [secret]"
+		}
+		fmt.Fprintln(w, line)
+		for _, l := range wrap(s.Desc, 78-len(indent)) {
+			fmt.Fprintln(w, indent+l)
+		}
+	}
+}
+
+// WriteTable writes the Markdown table of every variable (docs/configuration.md).
+func WriteTable(w io.Writer) {
+	fmt.Fprintln(w, "| variable | default | read by | meaning |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- |")
+	for _, s := range Settings() {
+		def := "—"
+		if s.Default != "" {
+			def = "`" + s.Default + "`"
+		}
+		desc := strings.NewReplacer("|", `\|`, "*", `\*`).Replace(s.Desc)
+		if s.Secret {
+			desc += " **Secret**: never printed."
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", s.Name, def, s.ReadBy, desc)
+	}
+}
+
+// wrap cuts text into lines of at most width characters, at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = word
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width:
+			lines = append(lines, line)
+			line = word
+		default:
+			line += " " + word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // RequireProvider reports a missing sMsmode credential: the worker cannot run without one.

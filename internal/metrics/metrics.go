@@ -1,6 +1,11 @@
 // Package metrics holds smsq's Prometheus metrics: queue sizes read from
 // asynq at scrape time, and counters of what the worker and the webhook
 // receiver did. Every name starts with smsq_.
+//
+// The counters that alerts watch exist at 0 from the start for their known
+// label values (see labels.go): a labelled counter that appeared only at
+// its first increment would hide that increment from increase() and rate(),
+// so an alert would miss the first archived task after every pod start.
 package metrics
 
 import (
@@ -13,25 +18,64 @@ import (
 
 // Metrics are the worker's own counters and histograms.
 type Metrics struct {
-	ProviderRequests    *prometheus.CounterVec   // endpoint, code
-	ProviderLatency     *prometheus.HistogramVec // endpoint
-	MessagesSent        *prometheus.CounterVec   // type, encoding
-	SegmentsSent        *prometheus.CounterVec   // encoding
-	Retries             *prometheus.CounterVec   // type
-	Archived            *prometheus.CounterVec   // type, code
-	Expired             *prometheus.CounterVec   // type
-	Deferrals           *prometheus.CounterVec   // type
-	DestinationsRefused *prometheus.CounterVec   // country, reason
-	RateLimitWaits      prometheus.Counter
-	Callbacks           *prometheus.CounterVec // kind, outcome
-	EventsForwarded     *prometheus.CounterVec // type, outcome
-	Credit              prometheus.Gauge
-	CreditUpdated       prometheus.Gauge
-	DLR                 *DLR // delivery-report polling and statuses by source (dlr.go)
+	ProviderRequests *prometheus.CounterVec   // endpoint, code
+	ProviderLatency  *prometheus.HistogramVec // endpoint
+	MessagesSent     *prometheus.CounterVec   // type, encoding
+	SegmentsSent     *prometheus.CounterVec   // encoding
+	Retries          *prometheus.CounterVec   // type
+	Archived         *prometheus.CounterVec   // type, code
+	RateLimitWaits   prometheus.Counter
+	Callbacks        *prometheus.CounterVec // kind, outcome
+	EventsForwarded  *prometheus.CounterVec // type, outcome
+	Credit           prometheus.Gauge
+	CreditUpdated    prometheus.Gauge
+	DLR              *DLR // delivery-report polling and statuses by source (dlr.go)
+
+	// Expired counts send tasks dropped unsent because their expires_at
+	// had passed, by task type.
+	Expired *prometheus.CounterVec // type
+	// Deferrals counts marketing messages handed to the provider with a
+	// later date_envoi because their send time fell outside
+	// MARKETING_HOURS, by task type.
+	Deferrals *prometheus.CounterVec // type
+	// DestinationsRefused counts recipients the fraud guard refused, by
+	// destination country (ISO code) and reason (ReasonCountryNotAllowed,
+	// ReasonDailyCap).
+	DestinationsRefused *prometheus.CounterVec // country, reason
 }
 
-// New registers the metrics in reg.
-func New(reg prometheus.Registerer) *Metrics {
+// Reasons of smsq_destinations_refused_total.
+const (
+	ReasonCountryNotAllowed = "country_not_allowed" // not in ALLOWED_COUNTRIES
+	ReasonDailyCap          = "daily_cap"           // DAILY_COUNTRY_CAP reached for the day
+)
+
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	allowed []string
+	caps    map[string]int
+}
+
+// WithDestinations tells New the fraud guard's settings, so that
+// smsq_destinations_refused_total{reason="daily_cap"} exists at 0 for
+// every country a daily cap applies to: the regions of caps
+// (DAILY_COUNTRY_CAP) and, when caps has "*", every region of allowed
+// (ALLOWED_COUNTRIES; empty means any). Series of reason
+// country_not_allowed are not created in advance: they are the countries
+// outside the list, an open set; alert on them with an expression that
+// also fires for a series born at 1.
+func WithDestinations(allowed []string, caps map[string]int) Option {
+	return func(o *options) { o.allowed, o.caps = allowed, caps }
+}
+
+// New registers the metrics in reg and creates the known series at 0.
+func New(reg prometheus.Registerer, opts ...Option) *Metrics {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	m := &Metrics{
 		ProviderRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -57,20 +101,8 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"type"}),
 		Archived: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smsq_tasks_archived_total",
-			Help: "Tasks archived (not retried any more), by task type and provider code (or invalid_payload, retries_exhausted).",
+			Help: "Tasks archived (not retried any more), by task type and code: the provider's return code, or invalid_payload, invalid_request, outcome_unknown, retries_exhausted, http_NNN, protocol_error, transport_error.",
 		}, []string{"type", "code"}),
-		Expired: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "smsq_tasks_expired_total",
-			Help: "Tasks that ended without a send because their expires_at came first, by task type.",
-		}, []string{"type"}),
-		Deferrals: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "smsq_marketing_deferrals_total",
-			Help: "Marketing messages handed over with date_envoi at the next opening of MARKETING_HOURS, by task type.",
-		}, []string{"type"}),
-		DestinationsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "smsq_destinations_refused_total",
-			Help: "Sends refused by the worker's fraud guard, by destination region and reason (country_not_allowed, daily_cap).",
-		}, []string{"country", "reason"}),
 		RateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "smsq_rate_limit_waits_total",
 			Help: "Times a send waited for the shared SMSMODE_RATE budget.",
@@ -91,6 +123,18 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "smsq_provider_credit_updated_timestamp_seconds",
 			Help: "When smsq_provider_credit was last read successfully.",
 		}),
+		Expired: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsq_tasks_expired_total",
+			Help: "Send tasks dropped unsent because their expires_at had passed, by task type.",
+		}, []string{"type"}),
+		Deferrals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsq_marketing_deferrals_total",
+			Help: "Marketing messages scheduled for the next opening of MARKETING_HOURS instead of being sent at once, by task type.",
+		}, []string{"type"}),
+		DestinationsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smsq_destinations_refused_total",
+			Help: "Recipients refused by the fraud guard, by destination country and reason (country_not_allowed, daily_cap).",
+		}, []string{"country", "reason"}),
 	}
 	f(m.ProviderRequests)
 	f(m.ProviderLatency)
@@ -107,6 +151,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	f(m.Credit)
 	f(m.CreditUpdated)
 	m.DLR = newDLR(f)
+	m.createKnownSeries(o)
 	return m
 }
 

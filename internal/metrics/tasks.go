@@ -53,14 +53,16 @@ func TaskOutcomes(m *Metrics) asynq.MiddlewareFunc {
 }
 
 // archiveCode is the code label of an archived task: the provider's code,
-// invalid_payload, or retries_exhausted.
+// or invalid_payload, outcome_unknown, retries_exhausted.
 func archiveCode(err error) string {
 	var ve *tasks.ValidationError
 	switch {
 	case errors.Is(err, handler.ErrInvalidPayload), errors.As(err, &ve):
-		return "invalid_payload"
+		return codeInvalidPayload
 	case !handler.IsArchived(err):
-		return "retries_exhausted" // asynq archived it: its retries ran out
+		return codeRetriesExhausted // asynq archived it: its retries ran out
+	case errors.Is(err, handler.ErrOutcomeUnknown):
+		return codeOutcomeUnknown
 	}
 	return CodeLabel(err)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/internal/metrics"
+	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/handler"
@@ -50,6 +52,48 @@ func TestTaskOutcomes(t *testing.T) {
 	require.Equal(t, 1.0, testutil.ToFloat64(m.Retries.WithLabelValues(tasks.TypeSend)), "code 50 retries; rate limiting is not a failure")
 	require.Equal(t, 1.0, testutil.ToFloat64(m.Archived.WithLabelValues(tasks.TypeSend, "32")))
 	require.Equal(t, 1.0, testutil.ToFloat64(m.Archived.WithLabelValues(tasks.TypeSend, "invalid_payload")))
+}
+
+// Every archive has a code from a bounded set that says why.
+func TestArchiveCodes(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(prometheus.NewRegistry())
+	for code, err := range map[string]error{
+		"33":              fmt.Errorf("%w: %w", &smsmode.Error{Code: 33}, asynq.SkipRetry),
+		"50":              handler.Archive(fmt.Errorf("%w (retries exhausted: 20)", &smsmode.Error{Code: 50})),
+		"http_502":        handler.Archive(&smsmode.HTTPError{StatusCode: 502}),
+		"invalid_payload": handler.Archive(&tasks.ValidationError{Field: "to", Reason: "empty"}),
+		"invalid_request": handler.Archive(&smsmode.RequestError{Field: "numero"}),
+		"outcome_unknown": handler.Archive(fmt.Errorf("%w: more than 10000 messages sent since", handler.ErrOutcomeUnknown)),
+		"transport_error": handler.Archive(errors.New("connection reset")),
+	} {
+		run(t, m, err)
+		require.Equal(t, 1.0, testutil.ToFloat64(m.Archived.WithLabelValues(tasks.TypeSend, code)), code)
+	}
+}
+
+// A failure at asynq's last retry is archived by asynq itself:
+// retries_exhausted. Only a real server knows the retry count.
+func TestArchiveCodeRetriesExhausted(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	m := metrics.New(prometheus.NewRegistry())
+	mux := asynq.NewServeMux()
+	mux.Use(metrics.TaskOutcomes(m))
+	mux.HandleFunc(tasks.TypeDelivery, func(context.Context, *asynq.Task) error { return errors.New("redis: connection refused") })
+	server := asynq.NewServerFromRedisClient(srv.Client(), asynq.Config{
+		Concurrency: 1, Queues: map[string]int{"events": 1}, LogLevel: asynq.FatalLevel,
+		TaskCheckInterval: 10 * time.Millisecond,
+	})
+	require.NoError(t, server.Start(mux))
+	t.Cleanup(server.Shutdown)
+	client := asynq.NewClientFromRedisClient(srv.Client())
+	_, err := client.Enqueue(asynq.NewTask(tasks.TypeDelivery, []byte(`{}`)), asynq.Queue("events"), asynq.MaxRetry(0))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		return testutil.ToFloat64(m.Archived.WithLabelValues(tasks.TypeDelivery, "retries_exhausted")) == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, 0.0, testutil.ToFloat64(m.Retries.WithLabelValues(tasks.TypeDelivery)))
 }
 
 func TestObserver(t *testing.T) {

@@ -99,7 +99,7 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	w := &Worker{
 		cfg: cfg, role: role, log: logger, rdb: rdb, reg: reg,
-		metrics: metrics.New(reg),
+		metrics: metrics.New(reg, metrics.WithDestinations(cfg.AllowedCountries, cfg.DailyCountryCap)),
 		started: make(chan struct{}),
 	}
 	reg.MustRegister(metrics.NewQueueCollector(asynq.NewInspectorFromRedisClient(rdb), logger))

@@ -27,6 +27,11 @@ func (e *archivedError) Unwrap() []error { return []error{e.err, asynq.SkipRetry
 // payload's validation).
 var ErrInvalidPayload = errors.New("invalid payload")
 
+// ErrOutcomeUnknown is wrapped by the archive reason of a task whose
+// earlier call may have been accepted and smsList.do cannot tell: an
+// operator must check sMsmode before re-running it.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
 // IsArchived reports whether err archives its task (Archive, or any error
 // wrapping asynq.SkipRetry).
 func IsArchived(err error) bool { return errors.Is(err, asynq.SkipRetry) }

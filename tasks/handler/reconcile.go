@@ -74,11 +74,11 @@ func (s *Sender) reconcile(ctx context.Context, id string, j job, since time.Tim
 			case 1:
 				return adopt(candidates[0]), nil
 			}
-			return nil, Archive(fmt.Errorf("outcome of the call made at %s unknown: %d messages to a group with this text since (smsIDs %s) and none can be told apart; check them in sMsmode before re-running (a re-run may send it again)",
-				since.Format(time.RFC3339), len(candidates), strings.Join(candidates[:min(len(candidates), 10)], ", ")))
+			return nil, Archive(fmt.Errorf("%w: the call made at %s: %d messages to a group with this text since (smsIDs %s) and none can be told apart; check them in sMsmode before re-running (a re-run may send it again)",
+				ErrOutcomeUnknown, since.Format(time.RFC3339), len(candidates), strings.Join(candidates[:min(len(candidates), 10)], ", ")))
 		}
 	}
-	return nil, Archive(fmt.Errorf("outcome of the call made at %s unknown: more than %d messages sent since, smsList.do cannot tell whether it was accepted; check sMsmode before re-running", since.Format(time.RFC3339), maxReconcileRows))
+	return nil, Archive(fmt.Errorf("%w: the call made at %s: more than %d messages sent since, smsList.do cannot tell whether it was accepted; check sMsmode before re-running", ErrOutcomeUnknown, since.Format(time.RFC3339), maxReconcileRows))
 }
 
 // maxReconcileRows bounds the smsList.do rows reconcile reads (the API's
