@@ -284,14 +284,7 @@ func (a *app) provider() (tasks.Deleter, error) {
 	if c.SmsmodeAccessToken == "" && (c.SmsmodePseudo == "" || c.SmsmodePass == "") {
 		return nil, nil
 	}
-	cl, err := smsmode.NewClient(smsmode.Config{
-		BaseURL:     c.SmsmodeBaseURL,
-		AccessToken: c.SmsmodeAccessToken,
-		Pseudo:      c.SmsmodePseudo,
-		Pass:        c.SmsmodePass,
-		Location:    c.Timezone.Location,
-		Timeout:     c.Timeout,
-	})
+	cl, err := smsmode.NewClient(c.ProviderConfig())
 	if err != nil {
 		return nil, invalidf("%s", strings.TrimPrefix(err.Error(), "smsmode: "))
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/smsq/smsq/internal/redisurl"
 	"github.com/smsq/smsq/marketing"
+	"github.com/smsq/smsq/smsmode"
 	"github.com/smsq/smsq/tasks"
 )
 
@@ -427,6 +428,18 @@ func (c *Config) TaskOptions() tasks.Options {
 		AllowedCountries: c.AllowedCountries,
 		DailyCap:         c.DailyCountryCap,
 		Location:         c.Timezone.Location,
+	}
+}
+
+// ProviderConfig is the sMsmode client's configuration.
+func (c *Config) ProviderConfig() smsmode.Config {
+	return smsmode.Config{
+		BaseURL:     c.SmsmodeBaseURL,
+		AccessToken: c.SmsmodeAccessToken,
+		Pseudo:      c.SmsmodePseudo,
+		Pass:        c.SmsmodePass,
+		Location:    c.Timezone.Location,
+		Timeout:     c.Timeout,
 	}
 }
 

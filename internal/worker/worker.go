@@ -200,14 +200,7 @@ func (w *Worker) health(mux *http.ServeMux) {
 
 // NewProviderClient returns the sMsmode client of cfg.
 func NewProviderClient(cfg *config.Config) (*smsmode.Client, error) {
-	client, err := smsmode.NewClient(smsmode.Config{
-		BaseURL:     cfg.SmsmodeBaseURL,
-		AccessToken: cfg.SmsmodeAccessToken,
-		Pseudo:      cfg.SmsmodePseudo,
-		Pass:        cfg.SmsmodePass,
-		Location:    cfg.Timezone.Location,
-		Timeout:     cfg.Timeout,
-	})
+	client, err := smsmode.NewClient(cfg.ProviderConfig())
 	if err != nil {
 		return nil, fmt.Errorf("config: SMSMODE_BASE_URL: %w", err)
 	}
