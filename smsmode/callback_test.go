@@ -17,6 +17,7 @@ func query(t *testing.T, q string) url.Values {
 }
 
 func TestParseDeliveryReport(t *testing.T) {
+	t.Parallel()
 	v := query(t, "numero=336xxyyzzaa&date_reception=2010-03-25+09%3A52%3A17&statut=11&smsID=S7EpYZ5kmS87&refClient=12azer34")
 	_, err := ParseDeliveryReport(v, nil)
 	var ce *CallbackError
@@ -74,6 +75,7 @@ func TestParseDeliveryReport(t *testing.T) {
 }
 
 func TestParseReply(t *testing.T) {
+	t.Parallel()
 	v := query(t, "numero=36034&message=bonjour&emetteur=33601020304&date_reception=01012013-122233&smsID=abcd1234&refClient=monclient123&responseID=azertyu123")
 	r, err := ParseReply(v, nil)
 	require.NoError(t, err)
@@ -117,6 +119,7 @@ func TestParseReply(t *testing.T) {
 }
 
 func TestCallbackDateAcrossDST(t *testing.T) {
+	t.Parallel()
 	// 2024-10-27 02:30 happens twice in Paris; 2024-03-31 02:30 never.
 	// Parsing must not fail on either.
 	for _, d := range []string{"2024-10-27 02:30:00", "2024-03-31 02:30:00", "27102024-023000"} {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestDefaultHTTPClient(t *testing.T) {
+	t.Parallel()
 	hc := newHTTPClient()
 	tr, ok := hc.Transport.(*http.Transport)
 	require.True(t, ok)
@@ -41,6 +42,7 @@ func (c *countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestCustomHTTPClientIsUsed(t *testing.T) {
+	t.Parallel()
 	rt := &countingRT{}
 	c, err := NewClient(Config{AccessToken: "tok12345", HTTPClient: &http.Client{Transport: rt}})
 	require.NoError(t, err)
@@ -52,6 +54,7 @@ func TestCustomHTTPClientIsUsed(t *testing.T) {
 }
 
 func TestSecretsNotInSnippetsEvenTruncated(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(Config{AccessToken: "Ab1CD2efg3Hi"})
 	require.NoError(t, err)
 	// The token straddles the 120-rune cut: no prefix of it may survive.

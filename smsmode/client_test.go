@@ -65,6 +65,7 @@ func wantProviderError(t *testing.T, err error, endpoint string, code smsmode.Co
 }
 
 func TestFakeSendSMS(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 
@@ -107,6 +108,7 @@ func TestFakeSendSMS(t *testing.T) {
 }
 
 func TestFakeSendUnicodeAndReply(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	res, err := c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33612345678"}, Message: "Merci 😀 ☺ ç", Class: smsmode.ClassUnicode})
@@ -123,6 +125,7 @@ func TestFakeSendUnicodeAndReply(t *testing.T) {
 }
 
 func TestFakeManyRecipients(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	nums := make([]string, 350)
 	for i := range nums {
@@ -137,6 +140,7 @@ func TestFakeManyRecipients(t *testing.T) {
 }
 
 func TestFakeGroup(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	// ASCII name: the fake compares groupe's raw bytes with the UTF-8 name
 	// given to AddGroup, while the client sends groupe in ISO-8859-15 like
@@ -150,6 +154,7 @@ func TestFakeGroup(t *testing.T) {
 }
 
 func TestFakeScheduledAndDelete(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	paris := smsmode.DefaultLocation()
@@ -190,6 +195,7 @@ func TestFakeScheduledAndDelete(t *testing.T) {
 }
 
 func TestFakeScheduledAcrossDST(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	paris := smsmode.DefaultLocation()
 	for _, at := range []time.Time{
@@ -206,6 +212,7 @@ func TestFakeScheduledAcrossDST(t *testing.T) {
 }
 
 func TestFakeVoice(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	res, err := c.SendVoice(context.Background(), &smsmode.Voice{
 		Numbers: []string{"33612345678"}, Message: "Votre colis est arrivé", Title: "Société Dupont", Language: "fr-FR",
@@ -220,6 +227,7 @@ func TestFakeVoice(t *testing.T) {
 }
 
 func TestFakeBatch(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	res, err := c.SendBatch(context.Background(), &smsmode.Batch{
 		Rows: []smsmode.BatchRow{
@@ -251,6 +259,7 @@ func TestFakeBatch(t *testing.T) {
 }
 
 func TestFakeReportsAndStatus(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	res, err := c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33611111111", "33622222222"}, Message: "x"})
@@ -293,6 +302,7 @@ func TestFakeReportsAndStatus(t *testing.T) {
 }
 
 func TestFakeAutoDeliveryCallbacks(t *testing.T) {
+	t.Parallel()
 	var (
 		mu      sync.Mutex
 		reports []*smsmode.DeliveryReportCallback
@@ -360,6 +370,7 @@ func TestFakeAutoDeliveryCallbacks(t *testing.T) {
 }
 
 func TestFakeCredit(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, smsmodetest.WithCredit(212.5))
 	ctx := context.Background()
 	v, err := c.Credit(ctx)
@@ -372,6 +383,7 @@ func TestFakeCredit(t *testing.T) {
 }
 
 func TestFakeSMSList(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	texts := []string{"premier", "deuxième | avec pipe", "troisième\nsur deux lignes", "quatrième €"}
@@ -404,6 +416,7 @@ func TestFakeSMSList(t *testing.T) {
 }
 
 func TestFakeResponses(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	res, err := c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33611111111", "33622222222"}, Message: "Venez-vous ?", Class: smsmode.ClassReply})
@@ -449,6 +462,7 @@ func TestFakeResponses(t *testing.T) {
 }
 
 func TestFakeAccounts(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	sub := smsmode.SubAccount{Pseudo: "filiale", Pass: "p4ss", Reference: "ref", LastName: "Dupond", FirstName: "Jérôme", City: "Marseille"}
@@ -483,6 +497,7 @@ func TestFakeAccounts(t *testing.T) {
 }
 
 func TestFakeCreateAuthorisation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	a, err := c.CreateAuthorisation(ctx)
@@ -608,6 +623,7 @@ func endpointCalls() []endpointCall {
 // TestFakeEveryDocumentedCode scripts each documented code of each
 // endpoint and checks the typed error and its classification.
 func TestFakeEveryDocumentedCode(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	live, err := c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33600000000"}, Message: "live"})
@@ -627,6 +643,7 @@ func TestFakeEveryDocumentedCode(t *testing.T) {
 
 // TestFakeRealErrorConditions produces the codes the way production does.
 func TestFakeRealErrorConditions(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	live, err := c.SendSMS(ctx, &smsmode.SMS{Numbers: []string{"33600000000"}, Message: "live"})
@@ -690,6 +707,7 @@ func TestFakeRealErrorConditions(t *testing.T) {
 }
 
 func TestFakeTransportFaults(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
 	send := func(cl *smsmode.Client) error {
@@ -759,6 +777,7 @@ func TestFakeTransportFaults(t *testing.T) {
 }
 
 func TestFakeConcurrentSends(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, smsmodetest.WithCredit(1e6))
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)

@@ -57,6 +57,7 @@ func sendOnce(c *smsmode.Client) error {
 }
 
 func TestClassifyProviderCodes(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	sink := &errorSink{}
 	for _, tt := range []struct {
@@ -99,6 +100,7 @@ func TestClassifyProviderCodes(t *testing.T) {
 }
 
 func TestClassifyHTTPStatus(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	sink := &errorSink{}
 	c := rec.client(t)
@@ -137,6 +139,7 @@ func TestClassifyHTTPStatus(t *testing.T) {
 }
 
 func TestRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	rec.mu.Lock()
 	rec.header = http.Header{"Location": {rec.URL + "/elsewhere"}}
@@ -152,6 +155,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 }
 
 func TestTransportConnectionRefused(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
@@ -188,6 +192,7 @@ func readThen(t *testing.T, after func(w http.ResponseWriter, r *http.Request)) 
 }
 
 func TestTransportClosedAfterRequest(t *testing.T) {
+	t.Parallel()
 	srv, got := readThen(t, func(w http.ResponseWriter, r *http.Request) {
 		conn, _, err := w.(http.Hijacker).Hijack()
 		if err == nil {
@@ -207,6 +212,7 @@ func TestTransportClosedAfterRequest(t *testing.T) {
 }
 
 func TestTransportHangsPastTimeout(t *testing.T) {
+	t.Parallel()
 	srv, _ := readThen(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -238,6 +244,7 @@ func TestTransportHangsPastTimeout(t *testing.T) {
 }
 
 func TestTransportCancelledBeforeSending(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -249,6 +256,7 @@ func TestTransportCancelledBeforeSending(t *testing.T) {
 }
 
 func TestProtocolErrors(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	sink := &errorSink{}
 	c := rec.client(t)
@@ -290,6 +298,7 @@ func TestProtocolErrors(t *testing.T) {
 }
 
 func TestConfigRedaction(t *testing.T) {
+	t.Parallel()
 	cfg := smsmode.Config{AccessToken: testToken, Pseudo: testPseudo, Pass: testPass}
 	for _, s := range []string{
 		cfg.String(), fmt.Sprint(cfg), fmt.Sprintf("%v", &cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg),
@@ -316,6 +325,7 @@ func TestConfigRedaction(t *testing.T) {
 }
 
 func TestNewClientValidation(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		cfg  smsmode.Config
@@ -347,6 +357,7 @@ func TestNewClientValidation(t *testing.T) {
 // TestConnectionReuse checks the default transport: a hundred sends in
 // flight, twice, open at most a hundred connections in all.
 func TestConnectionReuse(t *testing.T) {
+	t.Parallel()
 	var opened atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.ReadAll(r.Body)
@@ -378,6 +389,7 @@ func TestConnectionReuse(t *testing.T) {
 }
 
 func TestErrorTypesText(t *testing.T) {
+	t.Parallel()
 	// Permanent request errors never look temporary, whatever they wrap.
 	err := fmt.Errorf("wrapped: %w", &smsmode.RequestError{Field: "message", Reason: "x", Err: context.DeadlineExceeded})
 	assert.False(t, smsmode.IsTemporary(err))

@@ -37,6 +37,7 @@ func wantProtocol(t *testing.T, err error) {
 }
 
 func TestDecodeBody(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, ct string
 		raw      []byte
@@ -61,6 +62,7 @@ func TestDecodeBody(t *testing.T) {
 }
 
 func TestEncodeLatin9(t *testing.T) {
+	t.Parallel()
 	got, _, _, ok := encodeLatin9("é€ŒœŠšŽžŸ àü")
 	require.True(t, ok)
 	assert.Equal(t, "\xe9\xa4\xbc\xbd\xa6\xa8\xb4\xb8\xbe\x20\xe0\xfc", got)
@@ -82,6 +84,7 @@ func TestEncodeLatin9(t *testing.T) {
 }
 
 func TestParseSendResponse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body, id, desc string
 	}{
@@ -131,6 +134,7 @@ func TestParseSendResponse(t *testing.T) {
 }
 
 func TestParseCodeResponse(t *testing.T) {
+	t.Parallel()
 	d, err := parseCodeResponse(epDeleteSMS, "0 | SMS supprimé")
 	require.NoError(t, err)
 	assert.Equal(t, "SMS supprimé", d)
@@ -149,6 +153,7 @@ func TestParseCodeResponse(t *testing.T) {
 }
 
 func TestParseCompteRendu(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
 		want       []RecipientStatus
@@ -189,6 +194,7 @@ func TestParseCompteRendu(t *testing.T) {
 }
 
 func TestParseSMSStatus(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		body string
 		st   Status
@@ -220,6 +226,7 @@ func TestParseSMSStatus(t *testing.T) {
 }
 
 func TestParseCredit(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		body string
 		want float64
@@ -243,6 +250,7 @@ func TestParseCredit(t *testing.T) {
 }
 
 func TestParseSMSList(t *testing.T) {
+	t.Parallel()
 	d := func(s string) time.Time {
 		tm, err := time.ParseInLocation("2006-01-02 15:04", s, paris)
 		require.NoError(t, err)
@@ -299,6 +307,7 @@ func TestParseSMSList(t *testing.T) {
 }
 
 func TestParseResponses(t *testing.T) {
+	t.Parallel()
 	body := "responseID1 | 23012019-18:00 | 33600000001 | text1 | 36034 | messageID1\n" +
 		"responseID2|23012019-18:01|33600000002|oui | non|36034|messageID2\n" +
 		"responseID3 | 23/01/2019 18:02 | 33600000003 | deux\nlignes | 36034 | \n"
@@ -327,6 +336,7 @@ func TestParseResponses(t *testing.T) {
 }
 
 func TestParseAuthorisation(t *testing.T) {
+	t.Parallel()
 	a, err := parseAuthorisation(`{"id":"id","accessToken":"Ab1CD2efg3Hi","creationDate":"21012019","state":"state","expiration":"22012019","account":"account"}`)
 	require.NoError(t, err)
 	assert.Equal(t, Authorisation{ID: "id", AccessToken: "Ab1CD2efg3Hi", CreationDate: "21012019", State: "state", Expiration: "22012019", Account: "account"}, *a)
@@ -351,6 +361,7 @@ func TestParseAuthorisation(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	assert.Equal(t, 30*time.Second, parseRetryAfter("30", now))
 	assert.Equal(t, 90*time.Second, parseRetryAfter("Thu, 01 Jan 2026 12:01:30 GMT", now))
@@ -360,12 +371,14 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestSanitize(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "a b c", sanitize("a\n\tb\x00\x01c", 10))
 	assert.Equal(t, "abc…", sanitize("abcdef", 3))
 	assert.Equal(t, "\uFFFDx", sanitize("\xffx", 10))
 }
 
 func TestErrorStrings(t *testing.T) {
+	t.Parallel()
 	e := &Error{Endpoint: "sendSMS.do", Code: 33, Description: "Crédits insuffisants"}
 	assert.Equal(t, "smsmode: sendSMS.do: code 33 Crédits insuffisants", e.Error())
 	assert.Equal(t, "smsmode: sendSMS.do: code 50 Temporairement inaccessible", (&Error{Endpoint: "sendSMS.do", Code: 50}).Error())

@@ -7,6 +7,7 @@ import (
 )
 
 func TestStatusClassification(t *testing.T) {
+	t.Parallel()
 	final := []Status{11, 14, 16, 2, 21, 22, 33, 34, 35, 36, 37, 38, 39, 50, 100, 101, 3521, 3522, 3523, 3524, 3525, 3526, 3527, 3560, 3599, 3998, 3999}
 	notFinal := []Status{0, 1, 10, 12, 13, 15, 3501, 3502, 3503, 3504, 999, 40, 7, 3500, 3600, 4000, -1}
 	delivered := map[Status]bool{11: true, 14: true, 16: true, 100: true, 101: true}
@@ -23,6 +24,7 @@ func TestStatusClassification(t *testing.T) {
 }
 
 func TestStatusText(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "received", StatusReceived.String())
 	assert.Equal(t, "Reçu", StatusReceived.Description())
 	assert.Equal(t, "delivered to operator", StatusDeliveredToOperator.String())
@@ -42,6 +44,7 @@ func TestStatusText(t *testing.T) {
 }
 
 func TestClassString(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "unicode", ClassUnicode.String())
 	assert.Equal(t, "reply", ClassReply.String())
 	assert.Equal(t, "class 7", Class(7).String())

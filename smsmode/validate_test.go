@@ -12,6 +12,7 @@ import (
 func fmtV(v any) string { return fmt.Sprintf("%v %+v %#v %s", v, v, v, v) }
 
 func TestValidateSender(t *testing.T) {
+	t.Parallel()
 	ok := []struct {
 		s string
 		c Class
@@ -62,6 +63,7 @@ func TestValidateSender(t *testing.T) {
 }
 
 func TestValidateRefClient(t *testing.T) {
+	t.Parallel()
 	assert.NoError(t, ValidateRefClient(""))
 	assert.NoError(t, ValidateRefClient(strings.Repeat("a", 40)))
 	assert.NoError(t, ValidateRefClient(strings.Repeat("é", 40)))
@@ -74,6 +76,7 @@ func TestValidateRefClient(t *testing.T) {
 }
 
 func TestJoinNumbers(t *testing.T) {
+	t.Parallel()
 	s, err := joinNumbers("numero", []string{"33612345678", "+33698765432", "0612345678"})
 	require.NoError(t, err)
 	assert.Equal(t, "33612345678,33698765432,0612345678", s)
@@ -88,6 +91,7 @@ func TestJoinNumbers(t *testing.T) {
 }
 
 func TestValidateNotificationURL(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"", "http://x", "https://example.com/dr?x=1&y=2", "HTTPS://EXAMPLE.COM/", "http://127.0.0.1:8080/cb"} {
 		assert.NoError(t, ValidateNotificationURL("notification_url", ok), "%q", ok)
 	}
@@ -101,6 +105,7 @@ func TestValidateNotificationURL(t *testing.T) {
 }
 
 func TestValidateLatin9(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"", "abc", "Clients-été", "10€", "Œuvre", "Š"} {
 		assert.NoError(t, ValidateLatin9("groupe", ok), "%q", ok)
 	}

@@ -149,6 +149,7 @@ func assertNoCredentialInURL(t *testing.T, r recorded) {
 }
 
 func TestWireSendSMSGSM(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	res, err := c.SendSMS(context.Background(), &smsmode.SMS{
@@ -175,6 +176,7 @@ func TestWireSendSMSGSM(t *testing.T) {
 }
 
 func TestWireSendSMSUnicode(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	_, err := c.SendSMS(context.Background(), &smsmode.SMS{
@@ -193,6 +195,7 @@ func TestWireSendSMSUnicode(t *testing.T) {
 }
 
 func TestWireSendSMSAllParameters(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	winter := time.Date(2026, 12, 24, 17, 30, 0, 0, time.UTC) // 18:30 in Paris
@@ -241,6 +244,7 @@ func TestWireSendSMSAllParameters(t *testing.T) {
 }
 
 func TestWireManyRecipientsOnePOST(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	nums := make([]string, 350)
@@ -256,6 +260,7 @@ func TestWireManyRecipientsOnePOST(t *testing.T) {
 }
 
 func TestWirePseudoPass(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t, func(cfg *smsmode.Config) { cfg.AccessToken, cfg.Pseudo, cfg.Pass = "", testPseudo, testPass })
 	_, err := c.Credit(context.Background())
@@ -271,6 +276,7 @@ func TestWirePseudoPass(t *testing.T) {
 }
 
 func TestWireVoice(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	_, err := c.SendVoice(context.Background(), &smsmode.Voice{
@@ -305,6 +311,7 @@ func TestWireVoice(t *testing.T) {
 }
 
 func TestWireBatch(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	rec.answer(200, "text/plain; charset=ISO-8859-15", []byte("0 | Accept\xe9 | campagne-77"))
 	c := rec.client(t)
@@ -365,6 +372,7 @@ func TestWireBatch(t *testing.T) {
 }
 
 func TestWireBatchRefusesRows(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	ok := smsmode.BatchRow{Number: "33612345678", Message: "ok"}
@@ -411,6 +419,7 @@ func assertRequestError(t *testing.T, err error, field string) *smsmode.RequestE
 }
 
 func TestWireSendValidation(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	n := []string{"33612345678"}
@@ -463,6 +472,7 @@ func TestWireSendValidation(t *testing.T) {
 }
 
 func TestWireOtherEndpoints(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	ctx := context.Background()
@@ -620,6 +630,7 @@ func TestWireOtherEndpoints(t *testing.T) {
 }
 
 func TestWireCreateAuthorisation(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	rec.answer(200, "application/json", []byte(`{"id":"id1","accessToken":"NEWTOKEN1234","creationDate":"21012019","state":"ACTIVE","expiration":"22012019","account":"jean"}`))
 	c := rec.client(t)
@@ -660,6 +671,7 @@ func TestWireCreateAuthorisation(t *testing.T) {
 }
 
 func TestWireLatinResponses(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder(t)
 	c := rec.client(t)
 	n := []string{"33612345678"}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestProbe(t *testing.T) {
+	t.Parallel()
 	for status, ok := range map[int]bool{200: true, 204: true, 401: false, 503: false} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
 		err := probe(srv.URL+"/readyz", time.Second)

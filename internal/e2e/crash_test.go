@@ -17,6 +17,7 @@ import (
 // A worker killed with SIGKILL while sends are in flight loses no task, and
 // no message the provider had accepted is sent again after the restart.
 func TestWorkerKilledWhileSending(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("waits for asynq's lease recovery (about a minute)")
 	}

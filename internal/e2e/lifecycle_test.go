@@ -50,6 +50,7 @@ func waitStatus(t *testing.T, env []string, id, state string) string {
 // Cancel before and after hand-over, then status and cancel again; a wrong
 // queue; the same ID in two queues — with the built binaries.
 func TestLifecycleWithTheBinaries(t *testing.T) {
+	t.Parallel()
 	fake, env := lifecycleEnv(t)
 
 	// Before hand-over: no worker runs yet.
@@ -105,6 +106,7 @@ func TestLifecycleWithTheBinaries(t *testing.T) {
 
 // MAX_RETRY=0 means no retry at all: a code 50 archives at once.
 func TestMaxRetryZeroWithTheBinaries(t *testing.T) {
+	t.Parallel()
 	fake, env := lifecycleEnv(t)
 	fake.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 1)
 	env = append(env, "MAX_RETRY=0")
@@ -120,6 +122,7 @@ func TestMaxRetryZeroWithTheBinaries(t *testing.T) {
 // runs, it is reported expired, and the worker that starts later ends it
 // without a call.
 func TestExpiredWithTheBinaries(t *testing.T) {
+	t.Parallel()
 	fake, env := lifecycleEnv(t)
 	requireRun(t, env, 0, "send", "--to", "0612345678", "--message", "code 4821", "--valid-for", "1s", "--queue", "critical", "--id", "otp")
 	waitStatus(t, env, "otp", "expired")
@@ -134,6 +137,7 @@ func TestExpiredWithTheBinaries(t *testing.T) {
 // A commercial message enqueued "now", at a time outside the window,
 // reaches sMsmode with date_envoi at the next opening; --dry-run says so.
 func TestMarketingWindowWithTheBinaries(t *testing.T) {
+	t.Parallel()
 	fake, env := lifecycleEnv(t)
 	paris, err := time.LoadLocation("Europe/Paris")
 	require.NoError(t, err)

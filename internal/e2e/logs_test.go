@@ -25,6 +25,7 @@ import (
 // tasks is true, and the same error repeated many times a second while
 // Redis is down comes out a few times, with its count.
 func TestLogsThroughRedisOutage(t *testing.T) {
+	t.Parallel()
 	const outage = 12 * time.Second // longer than worker.RepeatInterval: a folded line is written
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer()

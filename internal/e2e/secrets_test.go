@@ -20,6 +20,7 @@ import (
 // No log line of a full run — sends, refusals, retries, callbacks, shutdown —
 // contains a credential or a secret.
 func TestLogsNeverContainSecrets(t *testing.T) {
+	t.Parallel()
 	const (
 		token      = "TOKENsecret0123456789abcdefABCDEF"
 		webhook    = "hookSecret-4f1c2a9e"

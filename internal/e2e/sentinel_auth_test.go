@@ -19,6 +19,7 @@ import (
 // REDIS_URL=redis-sentinel://:PASSWORD@…?master=mymaster. A wrong password is
 // a plain failure (exit 1) that does not echo the password.
 func TestSentinelWithPasswords(t *testing.T) {
+	t.Parallel()
 	const password = "pw-sentinel-e2e-7c1f"
 	top := redistest.StartSentinel(t, redistest.WithAuth(password))
 	fake := smsmodetest.NewServer()

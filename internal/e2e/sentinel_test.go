@@ -65,6 +65,7 @@ import (
 // the kill. So: zero repeats for a task the replica's ledger had before the
 // kill, and never more repeats than sends in flight (WORKER_CONCURRENCY).
 func TestSentinelFailover(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fails a Redis master over with sentinels, then waits for asynq's lease recovery (one to two minutes)")
 	}

@@ -45,6 +45,7 @@ const maxBytesKeptPerMessage = 1024
 //
 //	go test -count=1 -run TestRedisSizing -v ./internal/e2e/ -args -sizing.messages=5000
 func TestRedisSizing(t *testing.T) {
+	t.Parallel()
 	n := *sizingMessages
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithCredit(1e9), smsmodetest.WithoutRecording(),

@@ -24,6 +24,7 @@ import (
 // and a reply, `enqueue status` shows the recipient's status, and the
 // forwarder delivers correctly signed events to the application.
 func TestCallbacksReachStatusAndApplication(t *testing.T) {
+	t.Parallel()
 	const signing = "whsec-e2e-5b1f9a7c3d"
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithAutoDelivery(smsmode.StatusDeliveredToOperator, smsmode.StatusReceived))

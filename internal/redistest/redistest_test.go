@@ -11,6 +11,7 @@ import (
 )
 
 func TestRestartKeepsDataWithAOF(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := redistest.Start(t, redistest.WithAOF())
 	c := srv.Client()
@@ -26,6 +27,7 @@ func TestRestartKeepsDataWithAOF(t *testing.T) {
 }
 
 func TestKillWithoutPersistenceLosesData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := redistest.Start(t, redistest.WithTCP())
 	require.NotZero(t, srv.Port())

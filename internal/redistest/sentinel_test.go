@@ -12,6 +12,7 @@ import (
 )
 
 func TestSentinelURLIsWhatAsynqParses(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts five Redis processes")
 	}
@@ -28,6 +29,7 @@ func TestSentinelURLIsWhatAsynqParses(t *testing.T) {
 // failover client follows the new master; the revived old master rejoins
 // as a replica of it.
 func TestSentinelFailoverKeepsReplicatedWrites(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("waits for a sentinel failover")
 	}

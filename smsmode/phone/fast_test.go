@@ -29,6 +29,7 @@ func checkFast(t testing.TB, digits string) bool {
 // on the example numbers of every region and type, and on random national
 // numbers after every calling code.
 func TestFastInternationalMatchesParse(t *testing.T) {
+	t.Parallel()
 	taken := 0
 	var inputs []string
 	for region := range phonenumbers.GetSupportedRegions() {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestNormalizeAll(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		raws []string
@@ -28,6 +29,7 @@ func TestNormalizeAll(t *testing.T) {
 }
 
 func TestNormalizeAllInvalid(t *testing.T) {
+	t.Parallel()
 	_, err := NormalizeAll([]string{"0612345678", "0756123456", "0612345678", "06 12", "bad"}, "FR")
 	require.EqualError(t, err, `phone: entry 4 "06 12": too short`)
 	var entry *EntryError

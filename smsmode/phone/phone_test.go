@@ -7,6 +7,7 @@ import (
 )
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		raw    string
@@ -67,6 +68,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestNormalizeInvalid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		raw    string
@@ -109,6 +111,7 @@ func TestNormalizeInvalid(t *testing.T) {
 }
 
 func TestInvalidErrorMessage(t *testing.T) {
+	t.Parallel()
 	_, err := Normalize("06 12", "FR")
 	require.EqualError(t, err, `phone: invalid number "06 12": too short`)
 	_, err = Normalize("", "FR")
@@ -116,6 +119,7 @@ func TestInvalidErrorMessage(t *testing.T) {
 }
 
 func TestNormalizeRegion(t *testing.T) {
+	t.Parallel()
 	for _, region := range []string{"", "XX", "FRA", "001", "ZZ"} {
 		_, err := Normalize("+33612345678", region)
 		require.ErrorIs(t, err, ErrUnknownRegion, region)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSubAccounts(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	r := get(t, s, "createSubAccount.do", params("newPseudo", "bbbbb", "newPass", "yyyyyy", "reference", "ref-1", "nom", "Dupond"))
 	require.Equal(t, "0 | Création effectuée", r.body)
@@ -45,6 +46,7 @@ func TestSubAccounts(t *testing.T) {
 }
 
 func TestCreditTransfert(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, WithCredit(20))
 	require.Equal(t, "0 | Création effectuée", get(t, s, "createSubAccount.do", params("newPseudo", "bbbb", "newPass", "x")).body)
 	require.Equal(t, "0 | Transfert effectué", get(t, s, "creditTransfert.do", params("targetPseudo", "bbbb", "creditAmount", "12", "reference", "blablabla")).body)
@@ -70,6 +72,7 @@ func TestCreditTransfert(t *testing.T) {
 }
 
 func TestAddContact(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	r := get(t, s, "addContact.do", params("nom", "Dupond", "prenom", "Jacques", "mobile", "0612345678", "groupes", "Groupe1,Groupe2",
 		"societe", "Soci\xe9t\xe9", "other", "o", "date", "01011980"))
@@ -89,6 +92,7 @@ func TestAddContact(t *testing.T) {
 }
 
 func TestCreateAuthorisation(t *testing.T) {
+	t.Parallel()
 	loc := paris(t)
 	s := newServer(t, WithClock(fixedClock(time.Date(2019, 1, 21, 9, 0, 0, 0, loc))))
 	base := strings.TrimSuffix(s.URL, "1.6/") + "2.0/createAuthorisation.do?"

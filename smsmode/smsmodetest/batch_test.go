@@ -13,6 +13,7 @@ import (
 var batchAccepted = regexp.MustCompile(`^0 \| Accepté - le message a été accepté par le système et est en cours de traitement \| ([A-Za-z0-9]{12})$`)
 
 func TestSendSMSBatch(t *testing.T) {
+	t.Parallel()
 	// The reference's example (3.1+, with refClient), in ISO-8859-15.
 	file := []byte("\"numero\",\"message\",\"emetteur\",\"refClient\"\r\n" +
 		"\"0612345678\",\"Ceci est le corps du message 1, test fichier CSV \xe9\xa4\",\"RDV\",\"ref123\"\r\n" +
@@ -61,6 +62,7 @@ func TestSendSMSBatch(t *testing.T) {
 }
 
 func TestSendSMSBatchWithoutHeaderAndParamsInForm(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	file := []byte("0612345678,Bonjour\n0698765432,Salut\n")
 	// Parameters may come as form fields beside the file, too.
@@ -79,6 +81,7 @@ func TestSendSMSBatchWithoutHeaderAndParamsInForm(t *testing.T) {
 }
 
 func TestSendSMSBatchInvalid(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		q     []string

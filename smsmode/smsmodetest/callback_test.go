@@ -49,6 +49,7 @@ func (rc *receiver) setStatus(code int) {
 }
 
 func TestDeliver(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	loc := paris(t)
 	s := newServer(t, WithClock(fixedClock(time.Date(2010, 3, 25, 9, 52, 17, 0, loc))))
@@ -90,6 +91,7 @@ func TestDeliver(t *testing.T) {
 }
 
 func TestDeliverErrors(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	s := newServer(t)
 	id := mustAccept(t, s, "message", "x", "numero", "33600000000", "notification_url", rc.URL+"/dr")
@@ -120,6 +122,7 @@ func TestDeliverErrors(t *testing.T) {
 }
 
 func TestDeliverBatchUsesCampaignID(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	s := newServer(t)
 	r := postBatch(t, s, params("notification_url", rc.URL+"/dr"), []byte("33600000000,x,,r1\n33611111111,\"y, z\",,r2\n"))
@@ -136,6 +139,7 @@ func TestDeliverBatchUsesCampaignID(t *testing.T) {
 }
 
 func TestReply(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	loc := paris(t)
 	s := newServer(t, WithClock(fixedClock(time.Date(2013, 1, 1, 12, 22, 33, 0, loc))))
@@ -183,6 +187,7 @@ func TestReply(t *testing.T) {
 }
 
 func TestAutoDelivery(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	s := NewServer(WithAutoDelivery(smsmode.StatusDeliveredToOperator, smsmode.StatusReceived))
 	id := mustAccept(t, s, "message", "x", "numero", "33600000000,33611111111", "notification_url", rc.URL+"/dr")
@@ -207,6 +212,7 @@ func TestAutoDelivery(t *testing.T) {
 }
 
 func TestAutoDeliveryOfScheduledMessage(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	loc := paris(t)
 	// 50 ms before the scheduled minute.
@@ -227,6 +233,7 @@ func TestAutoDeliveryOfScheduledMessage(t *testing.T) {
 // An application serving its webhooks over TLS passes a client that trusts
 // its certificate.
 func TestCallbackClientForTLS(t *testing.T) {
+	t.Parallel()
 	var got []string
 	var mu sync.Mutex
 	hook := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestFailNext(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 2)
 	p := params("message", "x", "numero", "33600000000")
@@ -44,6 +45,7 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestFailNextUntilCleared(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.FailNext("", smsmode.CodeTemporarilyUnavailable, -1)
 	for range 5 {
@@ -54,6 +56,7 @@ func TestFailNextUntilCleared(t *testing.T) {
 }
 
 func TestFaultsAreConsumedInOrder(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.FailNext("credit.do", smsmode.CodeTemporarilyUnavailable, 1)
 	s.FailHTTP("", http.StatusBadGateway, 1)
@@ -65,12 +68,14 @@ func TestFaultsAreConsumedInOrder(t *testing.T) {
 }
 
 func TestFailNextUnknownEndpointPanics(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	require.PanicsWithValue(t, `smsmodetest: unknown endpoint "sendSms.do"`, func() { s.FailNext("sendSms.do", 50, 1) })
 	require.Panics(t, func() { s.DropNext("nope", 1) })
 }
 
 func TestFailNumber(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.FailNumber("0699999999", smsmode.CodeInternalError)
 	s.AddGroup("g", "33600000000", "33699999999")
@@ -90,6 +95,7 @@ func TestFailNumber(t *testing.T) {
 }
 
 func TestFailHTTP(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.FailHTTP("sendSMS.do", http.StatusBadGateway, 1)
 	s.FailHTTP("sendSMS.do", http.StatusTooManyRequests, 1)
@@ -106,6 +112,7 @@ func TestFailHTTP(t *testing.T) {
 }
 
 func TestDropNext(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.DropNext("sendSMS.do", 1)
 	_, err := http.PostForm(s.URL+"sendSMS.do", params("message", "x", "numero", "33600000000"))
@@ -122,6 +129,7 @@ func TestDropNext(t *testing.T) {
 // DropAfterAccept is the ambiguous send: accepted and charged, yet the
 // client only sees a broken connection.
 func TestDropAfterAccept(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.DropAfterAccept("sendSMS.do", 1)
 	_, err := http.PostForm(s.URL+"sendSMS.do", params("message", "x", "numero", "33600000000"))
@@ -134,6 +142,7 @@ func TestDropAfterAccept(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, WithLatency(30*time.Millisecond))
 	start := time.Now()
 	require.Equal(t, "1000.0", get(t, s, "credit.do", params()).body)
@@ -168,6 +177,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestClientErrorsAreNotFaults(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	r := get(t, s, "nothing.do", params())
 	require.Equal(t, http.StatusNotFound, r.status)

@@ -16,6 +16,7 @@ import (
 var acceptedVoice = regexp.MustCompile(`^0 \| Accepté \(message accepté par le système et en cours de traitement\) \| ([A-Za-z0-9]{12})$`)
 
 func TestCompteRendu(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	id := mustAccept(t, s, "message", "x", "numero", "0600000000,33611111111")
 	require.Equal(t, "33600000000 0 | 33611111111 0", get(t, s, "compteRendu.do", params("smsID", id)).body)
@@ -31,6 +32,7 @@ func TestCompteRendu(t *testing.T) {
 }
 
 func TestSMSStatus(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	rc := newReceiver(t)
 	// A delivery report was asked for: smsStatus.do shows 11 and 13.
@@ -120,6 +122,7 @@ func TestVoiceStatuses(t *testing.T) {
 }
 
 func TestCredit(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, WithCredit(212.5))
 	require.Equal(t, "212.5", get(t, s, "credit.do", params()).body)
 	s.SetCredit(-3) // post-paid accounts show a negative balance
@@ -136,6 +139,7 @@ func TestCredit(t *testing.T) {
 }
 
 func TestSMSList(t *testing.T) {
+	t.Parallel()
 	loc := paris(t)
 	clock := newClock(time.Date(2019, 1, 23, 18, 0, 0, 0, loc))
 	s := newServer(t, WithClock(clock.Now))
@@ -177,6 +181,7 @@ func TestSMSList(t *testing.T) {
 }
 
 func TestDeleteSMS(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	first := mustAccept(t, s, "message", "1", "numero", "33600000000,33611111111")
 	second := mustAccept(t, s, "message", "2", "numero", "33600000000")
@@ -201,6 +206,7 @@ func TestDeleteSMS(t *testing.T) {
 }
 
 func TestResponseList(t *testing.T) {
+	t.Parallel()
 	loc := paris(t)
 	clock := newClock(time.Date(2014, 1, 1, 10, 0, 0, 0, loc))
 	s := newServer(t, WithClock(clock.Now))

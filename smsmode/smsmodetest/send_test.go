@@ -15,6 +15,7 @@ import (
 )
 
 func TestSendSMSAcceptedByGETAndPOST(t *testing.T) {
+	t.Parallel()
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		t.Run(method, func(t *testing.T) {
 			s := newServer(t)
@@ -57,6 +58,7 @@ func TestSendSMSAcceptedByGETAndPOST(t *testing.T) {
 // The PHP library of the provider puts numero in the body and the rest in
 // the query string: the fake, like the provider, merges both.
 func TestSendSMSParametersFromQueryAndBody(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	q := params("message", "Bonjour")
 	body := url.Values{"numero": {"0612345678"}}
@@ -74,6 +76,7 @@ func TestSendSMSParametersFromQueryAndBody(t *testing.T) {
 }
 
 func TestSendSMSAuthentication(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.AddAccessToken("other-token")
 	for _, tc := range []struct {
@@ -107,6 +110,7 @@ func TestSendSMSAuthentication(t *testing.T) {
 }
 
 func TestSendSMSInvalidParameters(t *testing.T) {
+	t.Parallel()
 	const missing = "35 | Paramètre obligatoire manquant"
 	for _, tc := range []struct {
 		name string
@@ -149,6 +153,7 @@ func TestSendSMSInvalidParameters(t *testing.T) {
 }
 
 func TestSendSMSValidBoundaries(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	for _, kv := range [][]string{
 		{"emetteur", "ABCDEFGHIJK"},
@@ -166,6 +171,7 @@ func TestSendSMSValidBoundaries(t *testing.T) {
 }
 
 func TestSendSMSRecipientLimitOfGET(t *testing.T) {
+	t.Parallel()
 	numbers := make([]string, 301)
 	for i := range numbers {
 		numbers[i] = fmt.Sprintf("336%08d", i)
@@ -184,6 +190,7 @@ func TestSendSMSRecipientLimitOfGET(t *testing.T) {
 }
 
 func TestSendSMSDeduplicatesRecipients(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	id := mustAccept(t, s, "message", "x", "numero", "0612345678, 33612345678,,33698765432")
 	m, _ := s.Message(id)
@@ -194,6 +201,7 @@ func TestSendSMSDeduplicatesRecipients(t *testing.T) {
 // The message of classes 2 and 4 is ISO-8859-15, and the handset shows "?"
 // for a character outside the reference's table.
 func TestSendSMSCharacterTable(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, raw, text string
 		class           string
@@ -226,6 +234,7 @@ func TestSendSMSCharacterTable(t *testing.T) {
 }
 
 func TestSendSMSSegmentsAndCost(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		message  string
@@ -257,6 +266,7 @@ func TestSendSMSSegmentsAndCost(t *testing.T) {
 }
 
 func TestSendSMSInsufficientCredit(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, WithCredit(3))
 	p := params("message", strings.Repeat("a", 200), "numero", "33600000000,33600000001")
 	require.Equal(t, "33 | Crédits insuffisants", post(t, s, "sendSMS.do", p).body)
@@ -270,6 +280,7 @@ func TestSendSMSInsufficientCredit(t *testing.T) {
 
 // "Le message sera coupé s'il dépasse cette limite."
 func TestSendSMSTruncatedBeyondNbrMsg(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, message, class, nbr, stop string
 		text                            string
@@ -298,6 +309,7 @@ func TestSendSMSTruncatedBeyondNbrMsg(t *testing.T) {
 
 // The STOP mention: stop=1 only up to 149 characters, stop=2 always.
 func TestSendSMSStop(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		length   int
@@ -328,6 +340,7 @@ func TestSendSMSStop(t *testing.T) {
 }
 
 func TestSendSMSToGroup(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	s.AddGroup("clients", "0612345678", "33698765432")
 	id := mustAccept(t, s, "message", "Promo", "groupe", "clients")
@@ -347,6 +360,7 @@ func TestSendSMSToGroup(t *testing.T) {
 }
 
 func TestSendSMSScheduled(t *testing.T) {
+	t.Parallel()
 	loc := paris(t)
 	now := time.Date(2026, 3, 28, 12, 0, 0, 0, loc)
 	s := newServer(t, WithClock(fixedClock(now)))
@@ -382,6 +396,7 @@ func TestSendSMSScheduled(t *testing.T) {
 
 // A scheduled message becomes sent once its date has come.
 func TestSendSMSScheduledFallsDue(t *testing.T) {
+	t.Parallel()
 	loc := paris(t)
 	clock := newClock(time.Date(2026, 12, 24, 18, 0, 0, 0, loc))
 	s := newServer(t, WithClock(clock.Now))
@@ -396,6 +411,7 @@ func TestSendSMSScheduledFallsDue(t *testing.T) {
 }
 
 func TestSendSMSWithLocation(t *testing.T) {
+	t.Parallel()
 	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
 	s := newServer(t, WithLocation(ny))
@@ -407,6 +423,7 @@ func TestSendSMSWithLocation(t *testing.T) {
 }
 
 func TestSendVoiceMessage(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	r := post(t, s, "sendVoiceMessage.do", params("message", "Bonjour, votre colis est arriv\xe9", "numero", "0612345678,33698765432",
 		"title", "Message de la soci\xe9t\xe9", "language", "fr-FR"))

@@ -17,6 +17,7 @@ import (
 )
 
 func TestNewServer(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	require.Regexp(t, regexp.MustCompile(`^http://127\.0\.0\.1:\d+/http/1\.6/$`), s.URL)
 	cfg := s.Config()
@@ -30,6 +31,7 @@ func TestNewServer(t *testing.T) {
 }
 
 func TestRequestsAreRecorded(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	q := url.Values{"accessToken": {AccessToken}}
 	body := "numero=33600000000&message=Caf%E9"
@@ -66,6 +68,7 @@ func TestRequestsAreRecorded(t *testing.T) {
 }
 
 func TestRequestLimit(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, WithRequestLimit(3))
 	for i := range 5 {
 		get(t, s, "smsStatus.do", params("smsID", fmt.Sprint(i)))
@@ -89,6 +92,7 @@ func TestRequestLimit(t *testing.T) {
 
 // The worker hits the fake with many parallel requests: run with -race.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	const workers, perWorker = 100, 5
 	s := newServer(t, WithCredit(workers*perWorker), WithAutoDelivery(smsmode.StatusReceived), WithRequestLimit(workers*perWorker/2))
@@ -169,6 +173,7 @@ func assertNoError(t *testing.T, err error) bool {
 }
 
 func TestMessageLimit(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, WithMessageLimit(2))
 	first := mustAccept(t, s, "message", "1", "numero", "33600000000")
 	mustAccept(t, s, "message", "2", "numero", "33600000000")
@@ -183,6 +188,7 @@ func TestMessageLimit(t *testing.T) {
 }
 
 func TestWithListener(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	s := newServer(t, WithListener(l))

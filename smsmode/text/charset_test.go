@@ -54,6 +54,7 @@ var referenceByteUnits = func() (t [256]int) {
 }()
 
 func TestTableMatchesReference(t *testing.T) {
+	t.Parallel()
 	// Every code point, so that nothing outside the table slips in.
 	for r := rune(0); r <= utf8.MaxRune; r++ {
 		ref, inTable := referenceTable[r]
@@ -73,6 +74,7 @@ func TestTableMatchesReference(t *testing.T) {
 }
 
 func TestNotInTable(t *testing.T) {
+	t.Parallel()
 	// Characters people expect in GSM that the provider's table leaves out:
 	// it would replace them with "?".
 	for _, r := range "`\tçâêîôûëïÿœÀÂÊÎÔÛËÏŒŸ¤°ΔΦΓΛΩΠΨΣΘΞ\x00\x7f" {
@@ -82,6 +84,7 @@ func TestNotInTable(t *testing.T) {
 }
 
 func TestScanGSM(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in        string
 		wantUnits int

@@ -9,6 +9,7 @@ import (
 )
 
 func TestLookalike(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   rune
 		want string
@@ -51,6 +52,7 @@ func TestLookalike(t *testing.T) {
 }
 
 func TestNoLookalike(t *testing.T) {
+	t.Parallel()
 	// No table character reads like these, or the replacement would change
 	// the meaning (≠ is not =).
 	// U+FFFD matters beyond that: Prepare relies on it, the decoding of an
@@ -62,6 +64,7 @@ func TestNoLookalike(t *testing.T) {
 }
 
 func TestLookalikesAreTableCharacters(t *testing.T) {
+	t.Parallel()
 	// Every replacement of every code point is made of single-unit table
 	// characters, and the Latin-1 cache agrees with the slow path.
 	for r := rune(0); r <= utf8.MaxRune; r++ {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestPrepare(t *testing.T) {
+	t.Parallel()
 	a := func(n int) string { return strings.Repeat("a", n) }
 	ya := func(n int) string { return strings.Repeat("я", n) }
 	tests := []struct {
@@ -72,6 +73,7 @@ func TestPrepare(t *testing.T) {
 }
 
 func TestPrepareForceGSMUnsupported(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -103,6 +105,7 @@ func TestPrepareForceGSMUnsupported(t *testing.T) {
 }
 
 func TestPrepareInvalid(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []Mode{Auto, ForceGSM, ForceUnicode} {
 		_, err := Prepare("caf\xe9", mode)
 		require.ErrorIs(t, err, ErrInvalidUTF8, mode.String())
@@ -113,6 +116,7 @@ func TestPrepareInvalid(t *testing.T) {
 }
 
 func TestBytes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		msg  Message
@@ -136,6 +140,7 @@ func TestBytes(t *testing.T) {
 }
 
 func TestPrepareBytes(t *testing.T) {
+	t.Parallel()
 	m, err := Prepare("L’œuvre coûte 5 €", Auto)
 	require.NoError(t, err)
 	require.Equal(t, GSM, m.Encoding)
@@ -143,6 +148,7 @@ func TestPrepareBytes(t *testing.T) {
 }
 
 func TestEncodeGSM(t *testing.T) {
+	t.Parallel()
 	b, err := EncodeGSM("Bärn: 5€ [ok]")
 	require.NoError(t, err)
 	require.Equal(t, []byte("B\xe4rn: 5\xa4 [ok]"), b)

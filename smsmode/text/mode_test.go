@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseMode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    Mode
@@ -35,6 +36,7 @@ func TestParseMode(t *testing.T) {
 }
 
 func TestModeText(t *testing.T) {
+	t.Parallel()
 	for _, m := range []Mode{Auto, ForceGSM, ForceUnicode} {
 		b, err := json.Marshal(m)
 		require.NoError(t, err)
@@ -53,6 +55,7 @@ func TestModeText(t *testing.T) {
 }
 
 func TestEncodingString(t *testing.T) {
+	t.Parallel()
 	require.Equal(t, "gsm", GSM.String())
 	require.Equal(t, "unicode", Unicode.String())
 }

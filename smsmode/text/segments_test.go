@@ -8,6 +8,7 @@ import (
 )
 
 func TestCountSegments(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		enc   Encoding
 		units int
@@ -27,6 +28,7 @@ func TestCountSegments(t *testing.T) {
 }
 
 func TestSegmentsWithStop(t *testing.T) {
+	t.Parallel()
 	gsm := func(s string) Message {
 		m, err := Prepare(s, ForceGSM)
 		require.NoError(t, err)
@@ -64,6 +66,7 @@ func TestSegmentsWithStop(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	gsm1021, err := Prepare(strings.Repeat("a", 1021), Auto)
 	require.NoError(t, err)
 	uni336, err := Prepare(strings.Repeat("я", 336), Auto)
@@ -156,6 +159,7 @@ func refParts(s string, extra int) int {
 // TestGSMSegmentsBoundaries puts € and { on each side of the 153, 306 and
 // 459 part boundaries, with and without the STOP mention.
 func TestGSMSegmentsBoundaries(t *testing.T) {
+	t.Parallel()
 	a := func(n int) string { return strings.Repeat("a", n) }
 	tests := []struct {
 		name  string
@@ -216,6 +220,7 @@ func TestGSMSegmentsBoundaries(t *testing.T) {
 // TestGSMSegmentsStopStraddles shows the STOP mention pushing a straddled
 // text into one more part than its units say.
 func TestGSMSegmentsStopStraddles(t *testing.T) {
+	t.Parallel()
 	a := func(n int) string { return strings.Repeat("a", n) }
 	tests := []struct {
 		name string
@@ -245,6 +250,7 @@ func TestGSMSegmentsStopStraddles(t *testing.T) {
 // TestGSMSegmentsAgainstReference compares every text made of "a" and one
 // or two double-count characters placed anywhere, up to 5 parts.
 func TestGSMSegmentsAgainstReference(t *testing.T) {
+	t.Parallel()
 	for n := 150; n <= 770; n += 1 + n%7 {
 		for _, pos := range []int{0, 150, 151, 152, 153, 154, 303, 304, 305, 306, 457, 458, 459, 610, 611, 612} {
 			if pos > n {

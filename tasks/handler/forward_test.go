@@ -66,6 +66,7 @@ func newForwarder(t *testing.T, target string, opts ...handler.ForwarderOption) 
 }
 
 func TestForwardPostsSignedEvent(t *testing.T) {
+	t.Parallel()
 	ft := newForwardTarget(t)
 	now := time.Unix(1767225600, 0)
 	f := newForwarder(t, ft.URL+"/hooks/sms", handler.WithForwardClock(func() time.Time { return now }))
@@ -95,6 +96,7 @@ func TestForwardPostsSignedEvent(t *testing.T) {
 }
 
 func TestForwardNon2xxAndNetworkErrorsHideSecrets(t *testing.T) {
+	t.Parallel()
 	ft := newForwardTarget(t, http.StatusInternalServerError, http.StatusBadRequest, http.StatusMovedPermanently)
 	target := strings.Replace(ft.URL, "http://", "http://user:pa55word@", 1) + "/in?token=tok3n"
 	f := newForwarder(t, target, handler.WithForwardClient(&http.Client{
@@ -124,6 +126,7 @@ func requireNoSecrets(t *testing.T, s string) {
 }
 
 func TestForwardTimeout(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -141,6 +144,7 @@ func TestForwardTimeout(t *testing.T) {
 }
 
 func TestNewForwarderValidates(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{"", "ftp://example.com/x", "/relative", "http://", "://bad"} {
 		_, err := handler.NewForwarder(u, signingSecret)
 		require.Error(t, err, u)

@@ -17,6 +17,7 @@ import (
 )
 
 func TestLoggingOneLinePerRun(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		err   error
 		level string
