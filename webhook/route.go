@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxPathTaskID is the longest task ID (in bytes) that DeliveryURL and
@@ -23,9 +24,9 @@ const MaxPathTaskID = 128
 // provider appends its own query string to the URL, and the reference says
 // nothing of what it does with one already there. Every byte outside
 // letters, digits and "-._~" is percent-escaped, "/" included, so any ID
-// is one segment. An empty taskID, one longer than MaxPathTaskID, or "."
-// or ".." (which proxies resolve as path steps) gives the route without
-// task, .../SECRET/delivery.
+// is one segment. An empty taskID, one longer than MaxPathTaskID, "." or
+// ".." (which proxies resolve as path steps), or one that is not UTF-8
+// gives the route without task, .../SECRET/delivery.
 func DeliveryURL(publicBase, secret, taskID string) string {
 	return routeURL(publicBase, secret, KindDelivery, taskID)
 }
@@ -44,8 +45,10 @@ func routeURL(base, secret, kind, taskID string) string {
 	return u
 }
 
+// pathTaskOK: the payloads are JSON, where an ID that is not UTF-8 would
+// not come back as it was.
 func pathTaskOK(id string) bool {
-	return id != "" && len(id) <= MaxPathTaskID && id != "." && id != ".."
+	return id != "" && len(id) <= MaxPathTaskID && id != "." && id != ".." && utf8.ValidString(id)
 }
 
 // escapeSegment percent-escapes every byte but the unreserved characters

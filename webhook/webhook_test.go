@@ -433,6 +433,7 @@ func TestRouteURLs(t *testing.T) {
 		{webhook.DeliveryURL("https://h", "abc", long+"x"), "https://h/webhooks/smsmode/abc/delivery"},
 		{webhook.DeliveryURL("https://h", "abc", "."), "https://h/webhooks/smsmode/abc/delivery"},
 		{webhook.ReplyURL("https://h", "abc", ".."), "https://h/webhooks/smsmode/abc/reply"},
+		{webhook.ReplyURL("https://h", "abc", "\xff"), "https://h/webhooks/smsmode/abc/reply"},
 	} {
 		require.Equal(t, c.want, c.got)
 	}
