@@ -224,13 +224,23 @@ func (h *EventHandler) acceptance(ctx context.Context, smsID, claimed string) (*
 		if err != nil || owner == "" {
 			return nil, err
 		}
-		if a, err = h.cfg.Ledger.Lookup(ctx, owner); err != nil {
+		acc, err := h.cfg.Ledger.Lookup(ctx, owner)
+		if err != nil {
 			return nil, err
 		}
-		if a == nil || a.SMSID != smsID {
-			// The smsID's binding outlived the acceptance (or the task was
-			// sent again): the owner is known, its numbers are not.
+		switch {
+		case acc == nil:
+			// The smsID's binding without the acceptance (both are written
+			// together, with one TTL): the owner is known, its numbers not.
 			a = &store.Acceptance{TaskID: owner, SMSID: smsID}
+		case acc.SMSID != smsID:
+			// The task's acceptance names another smsID (it was sent
+			// again): its numbers still are the task's.
+			c := *acc
+			c.SMSID = smsID
+			a = &c
+		default:
+			a = acc
 		}
 	}
 	h.cache.put(smsID, a)
