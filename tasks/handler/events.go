@@ -53,9 +53,9 @@ type EventConfig struct {
 // verified=false and the reason in their log line. A report dated more
 // than a day ahead of the worker's clock (which would outrank every later
 // report of its rank, see store.RecipientStore) is dropped the same way.
-// A verified report that the store does not apply (an older one, or a
-// failure after a delivery) is not forwarded either: the application
-// hears the same story as `enqueue status`.
+// A verified report is forwarded even when the store does not apply it
+// (an older one, or a failure after a delivery): the application gets
+// every report, in whatever order they come, and ranks them itself.
 //
 // A callback can overtake the ledger write of its own send (the provider
 // accepted, smsq has not recorded it yet; or the send's outcome was
@@ -135,11 +135,6 @@ func (h *EventHandler) ProcessDelivery(ctx context.Context, t *asynq.Task) error
 		return err
 	}
 	info.add(slog.Bool("status_applied", applied))
-	if !applied {
-		// Older, or outranked (a failure after a delivery): the application
-		// hears the same story as `enqueue status`, not a forger's sequel.
-		return nil
-	}
 	return h.forward(ctx, t.Type(), p, info)
 }
 
