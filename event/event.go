@@ -14,7 +14,9 @@ const (
 // Envelope is the JSON body of a forwarded event. ID is the event's task
 // ID: the same for every delivery attempt of the same event (retries, a
 // repeated callback, a status found both by polling and by callback), so
-// receivers deduplicate on it.
+// receivers deduplicate on it. Only events about messages smsq sent are
+// forwarded: a callback whose smsID (or number) smsq does not know is
+// dropped by the worker, never forwarded.
 type Envelope struct {
 	Type string          `json:"type"`
 	ID   string          `json:"id"`
@@ -34,9 +36,6 @@ type Delivery struct {
 	TaskID     string    `json:"task_id,omitempty"` // the send task that got SMSID
 	MCCMNC     string    `json:"mcc_mnc,omitempty"`
 	Cost       string    `json:"cost,omitempty"`
-	// Unverified is set when SMSID belongs to no message smsq sent: the
-	// report may be forged and changed no recipient's status.
-	Unverified bool `json:"unverified,omitempty"`
 }
 
 // Reply is a reply (MO message): the payload of sms:reply and the Data of
@@ -50,6 +49,4 @@ type Reply struct {
 	Ref        string    `json:"ref,omitempty"`
 	TaskID     string    `json:"task_id,omitempty"`
 	ResponseID string    `json:"response_id,omitempty"`
-	// Unverified is set when SMSID belongs to no message smsq sent.
-	Unverified bool `json:"unverified,omitempty"`
 }

@@ -122,8 +122,8 @@ func TestEndToEndCallbacksToStoreAndForward(t *testing.T) {
 		Message:         "Votre commande est prete. Répondez OUI pour confirmer.",
 		Class:           smsmode.ClassReply,
 		RefClient:       "order-7",
-		NotificationURL: webhook.DeliveryURL(b.srv.URL, secret),
-		ReplyURL:        webhook.ReplyURL(b.srv.URL, secret),
+		NotificationURL: webhook.DeliveryURL(b.srv.URL, secret, "send-order-7"),
+		ReplyURL:        webhook.ReplyURL(b.srv.URL, secret, "send-order-7"),
 	})
 	require.NoError(t, err)
 	// What the sender does once the provider accepted the send.

@@ -13,30 +13,32 @@ import (
 // params merges the body's form parameters (first, as net/http does) with
 // the query string's. Values keep their raw bytes: a reply's text may be
 // ISO-8859-15 and is decoded by the smsmode parser. A non-zero status means
-// the request is too large.
-func (h *Handler) params(w http.ResponseWriter, r *http.Request) (url.Values, int) {
+// the request is too large; an error, that the body could not be read to
+// its end (a timeout, a broken connection).
+func (h *Handler) params(w http.ResponseWriter, r *http.Request) (url.Values, int, error) {
 	v := url.Values{}
 	if r.Method == http.MethodPost && r.Body != nil {
 		if r.ContentLength > h.cfg.MaxBody {
 			w.Header().Set("Connection", "close")
-			return nil, http.StatusRequestEntityTooLarge
+			return nil, http.StatusRequestEntityTooLarge, nil
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBody+1))
 		if int64(len(body)) > h.cfg.MaxBody {
 			w.Header().Set("Connection", "close")
-			return nil, http.StatusRequestEntityTooLarge
+			return nil, http.StatusRequestEntityTooLarge, nil
 		}
-		if err == nil {
-			formParams(r.Header.Get("Content-Type"), body, v)
+		if err != nil {
+			return nil, 0, err
 		}
+		formParams(r.Header.Get("Content-Type"), body, v)
 	}
 	if r.URL != nil {
 		if int64(len(r.URL.RawQuery)) > h.cfg.MaxBody {
-			return nil, http.StatusRequestEntityTooLarge
+			return nil, http.StatusRequestEntityTooLarge, nil
 		}
 		parseQuery(r.URL.RawQuery, v)
 	}
-	return v, 0
+	return v, 0, nil
 }
 
 // formParams adds a form body's parameters to v: url-encoded (also when no

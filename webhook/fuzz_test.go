@@ -61,23 +61,32 @@ func (m *memEnqueuer) Reply(_ context.Context, p tasks.ReplyPayload) (tasks.Enqu
 // failed. Every 200 must have stored (or found) a well-formed task.
 //
 // sel picks the path: 0 the delivery route, 1 the reply route, 2 the webhook
-// prefix followed by path, 3 path alone.
+// prefix followed by path, 3 path alone, 4 and 5 the delivery and reply
+// routes followed by "/" and path (the task segment).
 func FuzzWebhook(f *testing.F) {
 	f.Add("GET", uint8(0), "", deliveryQuery, "", []byte(nil), false)
 	f.Add("GET", uint8(1), "", replyQuery, "", []byte(nil), false)
 	f.Add("POST", uint8(0), "", "", "application/x-www-form-urlencoded", []byte(deliveryQuery), true)
+	f.Add("GET", uint8(4), "send-42", deliveryQuery, "", []byte(nil), false)
+	f.Add("GET", uint8(5), "a%2Fb/c", replyQuery, "", []byte(nil), false)
+	f.Add("GET", uint8(0), "", strings.Replace(deliveryQuery, "S7EpYZ5kmS87", "S7%00%1B%5B31m", 1), "", []byte(nil), false)
+	f.Add("GET", uint8(1), "", strings.Replace(replyQuery, "bonjour", "%1B%5D0%3Bx%07STOP", 1), "", []byte(nil), false)
 
 	f.Fuzz(func(t *testing.T, method string, sel uint8, path, query, contentType string, body []byte, fail bool) {
 		var p string
-		switch sel % 4 {
+		switch sel % 6 {
 		case 0:
 			p = route("delivery")
 		case 1:
 			p = route("reply")
 		case 2:
 			p = webhook.PathPrefix + path
-		default:
+		case 3:
 			p = path
+		case 4:
+			p = route("delivery") + "/" + path
+		default:
+			p = route("reply") + "/" + path
 		}
 		enq := &memEnqueuer{fail: fail}
 		var logs bytes.Buffer
@@ -126,13 +135,15 @@ func FuzzWebhook(f *testing.F) {
 			for id, p := range enq.tasks {
 				switch p := p.(type) {
 				case tasks.DeliveryPayload:
-					if !strings.HasPrefix(id, "dlr:") || p.SMSID == "" || p.To == "" {
+					if !strings.HasPrefix(id, "dlr:") || p.SMSID == "" || p.To == "" || len(p.TaskID) > webhook.MaxPathTaskID {
 						t.Fatalf("bad delivery task %s %+v", id, p)
 					}
+					controls(t, p.SMSID, p.To, p.Ref, p.MCCMNC, p.Cost)
 				case tasks.ReplyPayload:
-					if !strings.HasPrefix(id, "mo:") || p.From == "" {
+					if !strings.HasPrefix(id, "mo:") || p.From == "" || len(p.TaskID) > webhook.MaxPathTaskID {
 						t.Fatalf("bad reply task %s %+v", id, p)
 					}
+					controls(t, p.SMSID, p.From, p.To, p.Ref, p.ResponseID, strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(p.Message))
 				default:
 					t.Fatalf("payload %T", p)
 				}
@@ -141,8 +152,21 @@ func FuzzWebhook(f *testing.F) {
 		if n := strings.Count(logs.String(), "\n"); n != 1 {
 			t.Fatalf("%d log lines, want 1: %s", n, logs.String())
 		}
-		if sel%4 < 2 && !strings.Contains(method+query+string(body), secret) && strings.Contains(logs.String(), secret) {
+		if sel%6 != 2 && sel%6 != 3 && !strings.Contains(method+path+query+string(body), secret) && strings.Contains(logs.String(), secret) {
 			t.Fatalf("secret in the log: %s", logs.String())
 		}
 	})
+}
+
+// controls fails on a control character in any of vs: stored values never
+// hold one.
+func controls(t *testing.T, vs ...string) {
+	t.Helper()
+	for _, v := range vs {
+		for _, r := range v {
+			if r < 0x20 || r >= 0x7f && r <= 0x9f {
+				t.Fatalf("control character %U stored in %q", r, v)
+			}
+		}
+	}
 }

@@ -49,9 +49,11 @@ type Config struct {
 	Secrets []string
 	// Enqueuer stores the follow-up tasks (a *tasks.Enqueuer). Required.
 	Enqueuer Enqueuer
-	// Ledger, when set, fills task_id: the send task that got the callback's
-	// smsID. A failed look-up leaves task_id empty and the callback is
-	// still stored (the event handler looks it up again).
+	// Ledger, when set, fills task_id of the callbacks whose path carries
+	// no task (the routes without task, see DeliveryURL): the send task that
+	// got the callback's smsID. A failed look-up leaves task_id empty and
+	// the callback is still stored (the event handler looks it up again).
+	// Callbacks whose path names the task need no look-up here.
 	Ledger *store.Ledger
 	// Location is the zone of callback dates (SMSMODE_TIMEZONE). Required.
 	Location *time.Location
@@ -60,8 +62,8 @@ type Config struct {
 	// MaxBody bounds the query string and the body, each; ≤ 0 means
 	// DefaultMaxBody (16 KiB).
 	MaxBody int64
-	// EnqueueTimeout bounds the ledger look-up (a third of it at most) plus
-	// the enqueue; ≤ 0 means DefaultEnqueueTimeout. Past it the answer is
+	// EnqueueTimeout bounds the ledger look-up, when there is one (a third
+	// of it at most), plus the enqueue; ≤ 0 means DefaultEnqueueTimeout. Past it the answer is
 	// 503. With Redis down, go-redis keeps redialling until then, so this
 	// is also how long a 503 takes.
 	EnqueueTimeout time.Duration
@@ -143,16 +145,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.status = h.serve(w, r, rec)
 }
 
+// pathOf is the escaped path: the form on the wire, where a task ID's
+// "/" is still %2F.
 func pathOf(r *http.Request) string {
 	if r.URL == nil {
 		return ""
 	}
-	return r.URL.Path
+	return r.URL.EscapedPath()
 }
 
 // serve handles one request and returns the status it answered.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rec *logRecord) int {
-	kind, ok := h.route(pathOf(r))
+	kind, task, ok := h.route(r)
 	rec.kind = kind
 	if !ok {
 		rec.outcome = outcomeNotFound
@@ -163,27 +167,33 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rec *logRecord) 
 		w.Header().Set("Allow", "GET, POST")
 		return plain(w, http.StatusMethodNotAllowed, "method not allowed")
 	}
-	params, status := h.params(w, r)
-	if status != 0 {
+	params, status, err := h.params(w, r)
+	switch {
+	case status != 0:
 		rec.outcome = outcomeTooLarge
 		return plain(w, status, "request too large")
+	case err != nil:
+		// The body stopped short: the server's ReadTimeout cut a slow
+		// client, or the connection broke. The parameters may be in the
+		// part that never came, so a 400 would drop a report the provider
+		// does not resend; 503 asks for the retry.
+		rec.outcome, rec.err = outcomeUnavailable, "reading the body: "+err.Error()
+		w.Header().Set("Connection", "close")
+		return unavailable(w)
 	}
 
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.EnqueueTimeout)
 	defer cancel()
-	var (
-		res tasks.Enqueued
-		err error
-	)
+	var res tasks.Enqueued
 	switch kind {
 	case KindDelivery:
 		var p *tasks.DeliveryPayload
-		if p, err = h.delivery(ctx, params, rec); err == nil {
+		if p, err = h.delivery(ctx, params, task, rec); err == nil {
 			res, err = h.cfg.Enqueuer.Delivery(ctx, *p)
 		}
 	default:
 		var p *tasks.ReplyPayload
-		if p, err = h.reply(ctx, params, rec); err == nil {
+		if p, err = h.reply(ctx, params, task, rec); err == nil {
 			res, err = h.cfg.Enqueuer.Reply(ctx, *p)
 		}
 	}
@@ -205,9 +215,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rec *logRecord) 
 	default:
 		rec.outcome = outcomeUnavailable
 		rec.err = err.Error()
-		w.Header().Set("Retry-After", "5")
-		return plain(w, http.StatusServiceUnavailable, "service unavailable, retry later")
+		return unavailable(w)
 	}
+}
+
+// unavailable answers 503 with Retry-After: the caller may retry.
+func unavailable(w http.ResponseWriter) int {
+	w.Header().Set("Retry-After", "5")
+	return plain(w, http.StatusServiceUnavailable, "service unavailable, retry later")
 }
 
 // plain writes a short text answer and returns its status.

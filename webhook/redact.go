@@ -3,12 +3,14 @@ package webhook
 import "strings"
 
 // Redact returns path with the secret segment of a webhook route replaced by
-// REDACTED, e.g. "/webhooks/smsmode/REDACTED/delivery"; other paths are
-// returned unchanged. It is meant for access logs: it tolerates empty
-// segments and letter case ("//Webhooks/smsmode/s3cr3t/reply" is redacted
-// too), drops the query string of a webhook path when one is passed along,
-// and redacts every segment after "smsmode" except a final "delivery" or
-// "reply".
+// REDACTED, e.g. "/webhooks/smsmode/REDACTED/delivery/send-42"; other paths
+// are returned unchanged. The task segment after "delivery" or "reply" is
+// kept: it names the send task, not a credential. Redact is meant for
+// access logs: it tolerates empty segments and letter case
+// ("//Webhooks/smsmode/s3cr3t/reply" is redacted too), drops the query
+// string of a webhook path when one is passed along, and redacts every
+// segment between "smsmode" and the first "delivery" or "reply" that
+// follows at least one of them (all of them when there is none).
 func Redact(path string) string {
 	segs := strings.Split(path, "/")
 	for i := 0; i < len(segs); i++ {
@@ -26,18 +28,17 @@ func Redact(path string) string {
 			return path
 		}
 		tail := strings.SplitN(strings.Join(segs[j+1:], "/"), "?", 2)[0]
-		rest := strings.Split(tail, "/")
-		kind := ""
-		if n := len(rest); n >= 2 {
-			if k := rest[n-1]; k == KindDelivery || k == KindReply {
-				kind = "/" + k
-			}
-		}
 		out := strings.Join(segs[:j+1], "/")
 		if strings.Trim(tail, "/") == "" {
 			return out + "/" + tail // nothing to hide
 		}
-		return out + "/REDACTED" + kind
+		rest := strings.Split(tail, "/")
+		for k := 1; k < len(rest); k++ {
+			if rest[k] == KindDelivery || rest[k] == KindReply {
+				return out + "/REDACTED/" + strings.Join(rest[k:], "/")
+			}
+		}
+		return out + "/REDACTED"
 	}
 	return path
 }

@@ -130,7 +130,7 @@ func (b *bundle) postForm(t *testing.T, path, query, form string) (int, string) 
 // events returns the pending tasks of the events queue.
 func (b *bundle) events(t *testing.T) []*asynq.TaskInfo {
 	t.Helper()
-	ts, err := b.insp.ListPendingTasks(tasks.QueueEvents)
+	ts, err := b.insp.ListPendingTasks(tasks.QueueEvents, asynq.PageSize(1000))
 	if errors.Is(err, asynq.ErrQueueNotFound) {
 		return nil
 	}

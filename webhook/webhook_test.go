@@ -388,38 +388,62 @@ func TestSecretAndReplyTextNeverLogged(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
-		"/webhooks/smsmode/" + secret + "/delivery":       "/webhooks/smsmode/REDACTED/delivery",
-		"/webhooks/smsmode/" + secret + "/reply":          "/webhooks/smsmode/REDACTED/reply",
-		"/webhooks/smsmode/" + secret + "/reply?numero=1": "/webhooks/smsmode/REDACTED/reply",
-		"/webhooks/smsmode/" + secret:                     "/webhooks/smsmode/REDACTED",
-		"/webhooks/smsmode/" + secret + "/":               "/webhooks/smsmode/REDACTED",
-		"/webhooks/smsmode/" + secret + "/delivery/x":     "/webhooks/smsmode/REDACTED",
-		"/webhooks/smsmode/a/" + secret + "/delivery":     "/webhooks/smsmode/REDACTED/delivery",
-		"/webhooks/smsmode/delivery":                      "/webhooks/smsmode/REDACTED",
-		"//webhooks//smsmode/" + secret + "/delivery":     "//webhooks//smsmode/REDACTED/delivery",
-		"/Webhooks/SMSMODE/" + secret + "/delivery":       "/Webhooks/SMSMODE/REDACTED/delivery",
-		"/x/webhooks/smsmode/" + secret + "/reply":        "/x/webhooks/smsmode/REDACTED/reply",
-		"/webhooks/smsmode/":                              "/webhooks/smsmode/",
-		"/webhooks/smsmode":                               "/webhooks/smsmode",
-		"/webhooks/other/" + secret:                       "/webhooks/other/" + secret,
-		"/healthz":                                        "/healthz",
-		"/monitoring/api/queues":                          "/monitoring/api/queues",
-		"":                                                "",
+		"/webhooks/smsmode/" + secret + "/delivery":         "/webhooks/smsmode/REDACTED/delivery",
+		"/webhooks/smsmode/" + secret + "/reply":            "/webhooks/smsmode/REDACTED/reply",
+		"/webhooks/smsmode/" + secret + "/delivery/send-42": "/webhooks/smsmode/REDACTED/delivery/send-42",
+		"/webhooks/smsmode/" + secret + "/reply/a%2Fb%3Fc":  "/webhooks/smsmode/REDACTED/reply/a%2Fb%3Fc",
+		"/webhooks/smsmode/" + secret + "/delivery/a/b":     "/webhooks/smsmode/REDACTED/delivery/a/b",
+		"/webhooks/smsmode/" + secret + "/delivery/x?n=1":   "/webhooks/smsmode/REDACTED/delivery/x",
+		"/webhooks/smsmode/" + secret + "/reply?numero=1":   "/webhooks/smsmode/REDACTED/reply",
+		"/webhooks/smsmode/" + secret:                       "/webhooks/smsmode/REDACTED",
+		"/webhooks/smsmode/" + secret + "/":                 "/webhooks/smsmode/REDACTED",
+		"/webhooks/smsmode/" + secret + "/status/x":         "/webhooks/smsmode/REDACTED",
+		"/webhooks/smsmode/a/" + secret + "/delivery":       "/webhooks/smsmode/REDACTED/delivery",
+		"/webhooks/smsmode/a/" + secret + "/delivery/t":     "/webhooks/smsmode/REDACTED/delivery/t",
+		"/webhooks/smsmode/delivery":                        "/webhooks/smsmode/REDACTED",
+		"/webhooks/smsmode/delivery/" + secret:              "/webhooks/smsmode/REDACTED",
+		"//webhooks//smsmode/" + secret + "/delivery":       "//webhooks//smsmode/REDACTED/delivery",
+		"/Webhooks/SMSMODE/" + secret + "/delivery":         "/Webhooks/SMSMODE/REDACTED/delivery",
+		"/x/webhooks/smsmode/" + secret + "/reply":          "/x/webhooks/smsmode/REDACTED/reply",
+		"/webhooks/smsmode/" + secret + "%2Fdelivery/t":     "/webhooks/smsmode/REDACTED",
+		"/webhooks/smsmode/":                                "/webhooks/smsmode/",
+		"/webhooks/smsmode":                                 "/webhooks/smsmode",
+		"/webhooks/other/" + secret:                         "/webhooks/other/" + secret,
+		"/healthz":                                          "/healthz",
+		"/monitoring/api/queues":                            "/monitoring/api/queues",
+		"":                                                  "",
 	} {
 		require.Equal(t, want, webhook.Redact(in), in)
 	}
 }
 
 func TestRouteURLs(t *testing.T) {
-	require.Equal(t, "https://sms.example.com/webhooks/smsmode/abc/delivery", webhook.DeliveryURL("https://sms.example.com/", "abc"))
-	require.Equal(t, "https://sms.example.com/base/webhooks/smsmode/a%2Fb/reply", webhook.ReplyURL("https://sms.example.com/base", "a/b"))
+	long := strings.Repeat("x", webhook.MaxPathTaskID)
+	for _, c := range []struct{ got, want string }{
+		{webhook.DeliveryURL("https://sms.example.com/", "abc", ""), "https://sms.example.com/webhooks/smsmode/abc/delivery"},
+		{webhook.ReplyURL("https://sms.example.com/base", "a/b", ""), "https://sms.example.com/base/webhooks/smsmode/a%2Fb/reply"},
+		{webhook.DeliveryURL("https://sms.example.com", "abc", "send-42"), "https://sms.example.com/webhooks/smsmode/abc/delivery/send-42"},
+		{webhook.ReplyURL("https://sms.example.com", "abc", "0b7d2c1e-9f3a-4c5e-8d6b-1a2b3c4d5e6f"), "https://sms.example.com/webhooks/smsmode/abc/reply/0b7d2c1e-9f3a-4c5e-8d6b-1a2b3c4d5e6f"},
+		// Everything but unreserved characters is escaped: / ? # % & + = space, UTF-8, controls.
+		{webhook.DeliveryURL("https://h", "abc", "a/b?c#d%e&f+g=h i"), "https://h/webhooks/smsmode/abc/delivery/a%2Fb%3Fc%23d%25e%26f%2Bg%3Dh%20i"},
+		{webhook.DeliveryURL("https://h", "abc", "été\x00\x1b[2J"), "https://h/webhooks/smsmode/abc/delivery/%C3%A9t%C3%A9%00%1B%5B2J"},
+		{webhook.DeliveryURL("https://h", "abc", "..."), "https://h/webhooks/smsmode/abc/delivery/..."},
+		{webhook.DeliveryURL("https://h", "abc", long), "https://h/webhooks/smsmode/abc/delivery/" + long},
+		// Not in a path: the route without task.
+		{webhook.DeliveryURL("https://h", "abc", long+"x"), "https://h/webhooks/smsmode/abc/delivery"},
+		{webhook.DeliveryURL("https://h", "abc", "."), "https://h/webhooks/smsmode/abc/delivery"},
+		{webhook.ReplyURL("https://h", "abc", ".."), "https://h/webhooks/smsmode/abc/reply"},
+		{webhook.ReplyURL("https://h", "abc", "\xff"), "https://h/webhooks/smsmode/abc/reply"},
+	} {
+		require.Equal(t, c.want, c.got)
+	}
 }
 
 // A secret with characters that need escaping still routes.
 func TestSecretWithReservedCharacters(t *testing.T) {
 	odd := "a/b c?d#é"
 	b := setup(t, func(c *webhook.Config) { c.Secrets = []string{odd} })
-	u := webhook.DeliveryURL(b.srv.URL, odd) + "?" + deliveryQuery
+	u := webhook.DeliveryURL(b.srv.URL, odd, "") + "?" + deliveryQuery
 	resp, err := http.Get(u)
 	require.NoError(t, err)
 	resp.Body.Close()

@@ -34,8 +34,8 @@ import (
 // What must hold: every valid callback and every repeat is answered 200,
 // every malformed one 400, none 5xx; the events queue holds exactly one
 // follow-up task per distinct valid callback (pending + active + retry +
-// archived + completed), with exactly the IDs webhook.DeliveryTaskID /
-// ReplyTaskID give; the worker processes them all (none archived).
+// archived + completed), with exactly the IDs tasks.DeliveryEventID /
+// ReplyEventID give; the worker processes them all (none archived).
 func TestWebhookFlood(t *testing.T) {
 	const (
 		total       = 10_000
@@ -49,7 +49,7 @@ func TestWebhookFlood(t *testing.T) {
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer()
 	t.Cleanup(fake.Close)
-	_, addr := startWorker(t, workerEnv(srv, fake.URL, "WEBHOOK_SECRET="+secret)...)
+	_, addr := startWorker(t, workerEnv(srv, fake.URL, "WEBHOOK_SECRET="+secret, "RETRY_BASE_DELAY=50ms", "RETRY_MAX_DELAY=500ms")...)
 	base := "http://" + addr + "/webhooks/smsmode/" + secret + "/"
 	paris := smsmode.DefaultLocation()
 	day := time.Date(2026, 11, 24, 8, 0, 0, 0, paris)

@@ -43,7 +43,7 @@ func TestDLRPollingWithoutCallbacks(t *testing.T) {
 
 	code, _ := b.get(t, "/webhooks/smsmode/s3cret-path-4f9a2c7e/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID="+smsID, false)
 	require.Equal(t, http.StatusOK, code)
-	code, _ = b.get(t, "/webhooks/smsmode/s3cret-path-4f9a2c7e/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=other-1", false)
+	code, _ = b.get(t, "/webhooks/smsmode/s3cret-path-4f9a2c7e/delivery?numero=33612345678&date_reception=2026-11-24+10%3A00%3A00&statut=11&smsID=other1", false)
 	require.Equal(t, http.StatusOK, code)
 
 	_, m := b.get(t, "/metrics", false)

@@ -59,8 +59,11 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 		sc.Limiter = handler.NewRedisLimiter(rdb, cfg.Rate)
 	}
 	if cfg.WebhookPublicURL != "" && len(cfg.WebhookSecret) > 0 {
-		sc.NotificationURL = webhook.DeliveryURL(cfg.WebhookPublicURL, cfg.WebhookSecret.Current())
-		sc.ReplyURL = webhook.ReplyURL(cfg.WebhookPublicURL, cfg.WebhookSecret.Current())
+		// Each message's URLs name its task, so the receiver need not look
+		// it up; always with the current secret (the first of WEBHOOK_SECRET).
+		base, secret := cfg.WebhookPublicURL, cfg.WebhookSecret.Current()
+		sc.NotificationURL = func(taskID string) string { return webhook.DeliveryURL(base, secret, taskID) }
+		sc.ReplyURL = func(taskID string) string { return webhook.ReplyURL(base, secret, taskID) }
 	}
 	for _, f := range tune {
 		f(&sc)

@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -45,7 +46,18 @@ func setupEvents(t *testing.T) *eventsBundle {
 	require.NoError(t, err)
 	b.client = asynq.NewClientFromRedisClient(b.rdb)
 	b.insp = asynq.NewInspectorFromRedisClient(b.rdb)
+	// What the sender records when the provider accepts "send-1".
+	b.accept(t, "send-1", "S1", "33612345678", "33612345679")
 	return b
+}
+
+// accept records the provider's acceptance of a send in the ledger, as
+// the sender does.
+func (b *eventsBundle) accept(t *testing.T, taskID, smsID string, numbers ...string) {
+	t.Helper()
+	require.NoError(t, b.ledger.Record(context.Background(), &store.Acceptance{
+		TaskID: taskID, Type: tasks.TypeSend, SMSID: smsID, Recipients: numbers, AcceptedAt: time.Now(),
+	}))
 }
 
 // newEventHandler is the events handler over b's Redis, forwarding to f (nil: none).
@@ -79,6 +91,26 @@ func (b *eventsBundle) statusOf(t *testing.T, taskID, number string, smsIDs ...s
 	return store.RecipientState{}
 }
 
+// statusKeys lists every recipient-status key in b's Redis.
+func (b *eventsBundle) statusKeys(t *testing.T) []string {
+	t.Helper()
+	keys, err := b.rdb.Keys(context.Background(), "*recipients*").Result()
+	require.NoError(t, err)
+	return keys
+}
+
+// run runs task through the Logging middleware and h, and returns the
+// handler's error and the run's log line.
+func run(t *testing.T, h *handler.EventHandler, task *asynq.Task) (error, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mux := asynq.NewServeMux()
+	mux.Use(handler.Logging(slog.New(slog.NewTextHandler(&buf, nil))))
+	h.Register(mux)
+	err := mux.ProcessTask(context.Background(), task)
+	return err, buf.String()
+}
+
 func TestNewEventHandlerRefusesMissingDependencies(t *testing.T) {
 	t.Parallel()
 	_, err := handler.NewEventHandler(handler.EventConfig{})
@@ -109,28 +141,19 @@ func TestEventHandlerRecordsAndForwardsDelivery(t *testing.T) {
 
 func TestEventHandlerResolvesTaskFromLedger(t *testing.T) {
 	b := setupEvents(t)
-	require.NoError(t, b.ledger.Record(context.Background(), &store.Acceptance{TaskID: "late-1", SMSID: "S1", AcceptedAt: time.Now()}))
+	b.accept(t, "late-1", "S9", "33612345678")
 	h := b.newEventHandler(t, nil)
 	p := report("33612345678", smsmode.StatusDelivered, 0)
-	p.TaskID = ""
+	p.SMSID, p.TaskID = "S9", ""
 	require.NoError(t, h.ProcessDelivery(context.Background(), deliveryTask(t, p)))
 	require.Equal(t, 14, b.statusOf(t, "late-1", "33612345678").Status)
-}
-
-func TestEventHandlerUnknownTaskKeyedBySMSID(t *testing.T) {
-	b := setupEvents(t)
-	h := b.newEventHandler(t, nil)
-	p := report("33612345678", smsmode.StatusDelivered, 0)
-	p.TaskID = ""
-	require.NoError(t, h.ProcessDelivery(context.Background(), deliveryTask(t, p)))
-	require.Equal(t, 14, b.statusOf(t, "", "33612345678", "S1").Status)
 }
 
 func TestEventHandlerForwardsReply(t *testing.T) {
 	b := setupEvents(t)
 	ft := newForwardTarget(t)
 	h := b.newEventHandler(t, newForwarder(t, ft.URL))
-	p := tasks.ReplyPayload{SMSID: "S1", From: "33601020304", To: "36034", Message: "été", ReceivedAt: t0, ResponseID: "r1"}
+	p := tasks.ReplyPayload{SMSID: "S1", From: "33612345678", To: "36034", Message: "été", ReceivedAt: t0, ResponseID: "r1", TaskID: "send-1"}
 	raw, _ := json.Marshal(p)
 	require.NoError(t, h.ProcessReply(context.Background(), asynq.NewTask(tasks.TypeReply, raw)))
 	got := ft.received()
@@ -142,14 +165,143 @@ func TestEventHandlerForwardsReply(t *testing.T) {
 	require.NoError(t, json.Unmarshal(got[0].Body, &ev))
 	require.Equal(t, tasks.TypeReply, ev.Type)
 	require.Equal(t, "été", ev.Data.Message)
+	require.Equal(t, "send-1", ev.Data.TaskID)
 }
 
 func TestEventHandlerWithoutForwarder(t *testing.T) {
 	b := setupEvents(t)
 	h := b.newEventHandler(t, nil)
 	require.NoError(t, h.ProcessDelivery(context.Background(), deliveryTask(t, report("33612345678", 11, 0))))
-	require.NoError(t, h.ProcessReply(context.Background(), asynq.NewTask(tasks.TypeReply, []byte(`{"from":"33601020304","to":"36034","message":""}`))))
+	require.NoError(t, h.ProcessReply(context.Background(), asynq.NewTask(tasks.TypeReply, []byte(`{"sms_id":"S1","from":"33612345678","to":"36034","message":""}`))))
 	require.Equal(t, 11, b.statusOf(t, "send-1", "33612345678").Status)
+}
+
+// The black-box review posted callbacks for smsIDs smsq never sent: each
+// became a 30-day status key, and a reply "STOP" reached the application
+// signed. Now neither changes a status nor is forwarded, with or without a
+// task in the path, and the event completes (nothing to retry).
+func TestEventHandlerForgedUnknownSMSID(t *testing.T) {
+	b := setupEvents(t)
+	ft := newForwardTarget(t)
+	h := b.newEventHandler(t, newForwarder(t, ft.URL))
+	for _, claimed := range []string{"", "send-1", "no-such-task"} {
+		p := report("33699999999", smsmode.StatusReceived, 0)
+		p.SMSID, p.TaskID = "FORGED1", claimed
+		err, line := run(t, h, deliveryTask(t, p))
+		require.NoError(t, err, claimed)
+		require.Contains(t, line, "verified=false", claimed)
+		require.Contains(t, line, `unverified_reason="sms_id unknown`, claimed)
+
+		r := tasks.ReplyPayload{SMSID: "FORGED2", From: "33612345678", To: "36034", Message: "STOP", ReceivedAt: t0, TaskID: claimed}
+		raw, _ := json.Marshal(r)
+		err, line = run(t, h, asynq.NewTask(tasks.TypeReply, raw))
+		require.NoError(t, err, claimed)
+		require.Contains(t, line, "verified=false", claimed)
+	}
+	// A reply naming no message cannot be attributed either.
+	err, line := run(t, h, asynq.NewTask(tasks.TypeReply, []byte(`{"from":"33612345678","to":"36034","message":"STOP"}`)))
+	require.NoError(t, err)
+	require.Contains(t, line, `unverified_reason="no sms_id`)
+
+	require.Empty(t, b.statusKeys(t), "no status key")
+	require.Empty(t, ft.received(), "nothing forwarded")
+}
+
+// A real smsID with a number the send never went to (the review's 2,000
+// callbacks would otherwise add 2,000 fields to one task's hash).
+func TestEventHandlerNumberNotARecipient(t *testing.T) {
+	b := setupEvents(t)
+	ft := newForwardTarget(t)
+	h := b.newEventHandler(t, newForwarder(t, ft.URL))
+	err, line := run(t, h, deliveryTask(t, report("33600000000", smsmode.StatusReceived, 0)))
+	require.NoError(t, err)
+	require.Contains(t, line, `unverified_reason="number is not a recipient of the send"`)
+	raw, _ := json.Marshal(tasks.ReplyPayload{SMSID: "S1", From: "33600000000", To: "36034", Message: "STOP", ReceivedAt: t0})
+	err, _ = run(t, h, asynq.NewTask(tasks.TypeReply, raw))
+	require.NoError(t, err)
+	require.Empty(t, b.statusKeys(t))
+	require.Empty(t, ft.received())
+}
+
+// The path's task is a claim: the ledger's owner of the smsID wins. A
+// forged copy of a genuine report under another task's path is recorded
+// and forwarded as the genuine one would be, so that the genuine one,
+// which has the same content-derived event ID, loses nothing by being
+// its duplicate.
+func TestEventHandlerPathTaskMustOwnSMSID(t *testing.T) {
+	b := setupEvents(t)
+	b.accept(t, "send-2", "S2", "33612345678")
+	ft := newForwardTarget(t)
+	h := b.newEventHandler(t, newForwarder(t, ft.URL))
+	for i, claimed := range []string{"send-2", "no-such-task"} {
+		p := report("33612345678", smsmode.StatusDeliveredToOperator, i)
+		p.TaskID = claimed
+		err, line := run(t, h, deliveryTask(t, p))
+		require.NoError(t, err)
+		require.Contains(t, line, "send_task_id=send-1")
+		require.Contains(t, line, "claimed_task_id="+claimed)
+	}
+	require.Equal(t, 13, b.statusOf(t, "send-1", "33612345678").Status)
+	rs, err := b.store.Recipients(context.Background(), "send-2")
+	require.NoError(t, err)
+	require.Empty(t, rs, "nothing recorded under the claimed task")
+	for _, got := range ft.received() {
+		var ev struct{ Data tasks.DeliveryPayload }
+		require.NoError(t, json.Unmarshal(got.Body, &ev))
+		require.Equal(t, "send-1", ev.Data.TaskID)
+	}
+	require.Len(t, ft.received(), 2)
+}
+
+// Numbers in another form than the recipients' are recorded under the
+// recipient's; a group send (numbers unknown) takes any number.
+func TestEventHandlerRecipientForms(t *testing.T) {
+	b := setupEvents(t)
+	b.accept(t, "group-1", "G1") // a send to a contact group
+	h := b.newEventHandler(t, nil)
+	for _, c := range []struct{ smsID, task, number, want string }{
+		{"S1", "send-1", "0612345679", "33612345679"},
+		{"S1", "send-1", "0033612345678", "33612345678"},
+		{"G1", "group-1", "33698765432", "33698765432"},
+	} {
+		p := report(c.number, smsmode.StatusReceived, 0)
+		p.SMSID, p.TaskID = c.smsID, c.task
+		require.NoError(t, h.ProcessDelivery(context.Background(), deliveryTask(t, p)))
+		require.Equal(t, 11, b.statusOf(t, c.task, c.want).Status, c.number)
+	}
+}
+
+// A report dated far ahead would outrank every later report of its rank.
+func TestEventHandlerDropsReportsFromTheFuture(t *testing.T) {
+	b := setupEvents(t)
+	h := b.newEventHandler(t, nil)
+	p := report("33612345678", smsmode.StatusReceived, 0)
+	p.ReceivedAt = time.Now().Add(48 * time.Hour)
+	err, line := run(t, h, deliveryTask(t, p))
+	require.NoError(t, err)
+	require.Contains(t, line, `unverified_reason="received_at is more than a day ahead"`)
+	require.Empty(t, b.statusKeys(t))
+	// A few hours ahead (a provider clock or zone off) is still applied.
+	p.ReceivedAt = time.Now().Add(3 * time.Hour)
+	require.NoError(t, h.ProcessDelivery(context.Background(), deliveryTask(t, p)))
+	require.Equal(t, 11, b.statusOf(t, "send-1", "33612345678").Status)
+}
+
+// The review's forged statut=2, dated after the real received [11], for a
+// real smsID and number: nothing tells it from a genuine report, but it
+// outranks nothing, so the status stays. Like every report (reports come
+// out of order) it is forwarded; the application ranks them as the store
+// does.
+func TestEventHandlerForgedLaterFailure(t *testing.T) {
+	b := setupEvents(t)
+	ft := newForwardTarget(t)
+	h := b.newEventHandler(t, newForwarder(t, ft.URL))
+	require.NoError(t, h.ProcessDelivery(context.Background(), deliveryTask(t, report("33612345678", smsmode.StatusReceived, 10))))
+	err, line := run(t, h, deliveryTask(t, report("33612345678", smsmode.StatusInternalError, 3600)))
+	require.NoError(t, err)
+	require.Contains(t, line, "status_applied=false")
+	require.Equal(t, 11, b.statusOf(t, "send-1", "33612345678").Status)
+	require.Len(t, ft.received(), 2)
 }
 
 func TestEventHandlerInvalidPayloadSkipsRetry(t *testing.T) {
@@ -243,4 +395,41 @@ func TestEventWorkerArchivesInvalidPayloadAndRetriesForwarding(t *testing.T) {
 	var ev event.Envelope
 	require.NoError(t, json.Unmarshal(ft.received()[2].Body, &ev))
 	require.Equal(t, "dlr:good", ev.ID)
+}
+
+// A callback can overtake the ledger write of its own send: the event is
+// retried while its smsID is unknown, and applied once the acceptance is
+// recorded; one whose smsID never appears completes unapplied after four
+// retries, never archived.
+func TestEventWorkerWaitsForTheLedger(t *testing.T) {
+	b := setupEvents(t)
+	ft := newForwardTarget(t)
+	b.startEventWorker(t, b.newEventHandler(t, newForwarder(t, ft.URL)))
+	opts := []asynq.Option{asynq.Queue(tasks.QueueEvents), asynq.MaxRetry(20), asynq.Retention(time.Hour)}
+
+	early := report("33612345678", smsmode.StatusReceived, 0)
+	early.SMSID, early.TaskID = "S-LATE", "send-late"
+	_, err := b.client.Enqueue(deliveryTask(t, early), append(opts, asynq.TaskID("dlr:early"))...)
+	require.NoError(t, err)
+	b.waitTask(t, "dlr:early", func(ti *asynq.TaskInfo) bool { return ti.Retried >= 1 })
+	b.accept(t, "send-late", "S-LATE", "33612345678")
+	ti := b.waitTask(t, "dlr:early", func(ti *asynq.TaskInfo) bool { return ti.State == asynq.TaskStateCompleted })
+	require.LessOrEqual(t, ti.Retried, 4)
+	require.Equal(t, 11, b.statusOf(t, "send-late", "33612345678").Status)
+	require.Len(t, ft.received(), 1)
+
+	forged := report("33612345678", smsmode.StatusReceived, 0)
+	forged.SMSID, forged.TaskID = "NEVER", "send-late"
+	_, err = b.client.Enqueue(deliveryTask(t, forged), append(opts, asynq.TaskID("dlr:forged"))...)
+	require.NoError(t, err)
+	ti = b.waitTask(t, "dlr:forged", func(ti *asynq.TaskInfo) bool { return ti.State == asynq.TaskStateCompleted })
+	require.Equal(t, 4, ti.Retried)
+	require.Len(t, ft.received(), 1, "the forged report was not forwarded")
+	require.Len(t, b.statusKeys(t), 1, "only send-late's")
+
+	// With MAX_RETRY=0 there is no retry to wait with: dropped at once.
+	_, err = b.client.Enqueue(deliveryTask(t, forged), asynq.Queue(tasks.QueueEvents), asynq.MaxRetry(0), asynq.Retention(time.Hour), asynq.TaskID("dlr:forged0"))
+	require.NoError(t, err)
+	ti = b.waitTask(t, "dlr:forged0", func(ti *asynq.TaskInfo) bool { return ti.State == asynq.TaskStateCompleted })
+	require.Zero(t, ti.Retried)
 }

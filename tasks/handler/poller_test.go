@@ -195,7 +195,7 @@ func TestPollerStatusesWithoutCallbacks(t *testing.T) {
 	require.NoError(t, err)
 	q := url.Values{"numero": {"33612345678"}, "statut": {"11"}, "smsID": {smsID}, "date_reception": {"2026-07-14 10:30:00"}}
 	rec := httptest.NewRecorder()
-	wh.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, webhook.DeliveryURL("http://smsq.example", secret)+"?"+q.Encode(), nil))
+	wh.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, webhook.DeliveryURL("http://smsq.example", secret, "")+"?"+q.Encode(), nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Equal(t, "duplicate", outcome)
 	events := b.deliveryEvents(t)

@@ -46,9 +46,10 @@ type SenderConfig struct {
 	DailyCap         map[string]int
 	Caps             *store.Caps
 
-	// Defaults applied when a task names none (WEBHOOK_PUBLIC_URL).
-	NotificationURL string // notification_url of sends and batches
-	ReplyURL        string // notification_url_reponse of reply-allowed sends
+	// Defaults applied when a task names none (WEBHOOK_PUBLIC_URL), given
+	// the task's ID (webhook.DeliveryURL puts it in the path); nil: none.
+	NotificationURL func(taskID string) string // notification_url of sends and batches
+	ReplyURL        func(taskID string) string // notification_url_reponse of reply-allowed sends
 
 	// Tunables; zero means the value given in brackets.
 	InternalErrorRetries int           // retries on code 31 [3]
@@ -138,11 +139,12 @@ func (s *Sender) ProcessSend(ctx context.Context, t *asynq.Task) error {
 	}
 	sms := *ps.SMS
 	sms.RefClient = refOrID(p.Ref, ctx)
-	if sms.NotificationURL == "" {
-		sms.NotificationURL = s.cfg.NotificationURL
+	id, _ := asynq.GetTaskID(ctx)
+	if sms.NotificationURL == "" && s.cfg.NotificationURL != nil {
+		sms.NotificationURL = s.cfg.NotificationURL(id)
 	}
-	if sms.ReplyURL == "" && sms.Class == smsmode.ClassReply {
-		sms.ReplyURL = s.cfg.ReplyURL
+	if sms.ReplyURL == "" && sms.Class == smsmode.ClassReply && s.cfg.ReplyURL != nil {
+		sms.ReplyURL = s.cfg.ReplyURL(id)
 	}
 	return s.deliver(ctx, t, job{
 		typ: tasks.TypeSend, sendAt: p.SendAt, expiresAt: p.ExpiresAt, marketing: p.Marketing, segments: ps.Segments, encoding: ps.Encoding,
@@ -189,8 +191,8 @@ func (s *Sender) ProcessBatch(ctx context.Context, t *asynq.Task) error {
 	}
 	b := *pb.Batch
 	b.RefClient = refOrID(p.Ref, ctx)
-	if b.NotificationURL == "" {
-		b.NotificationURL = s.cfg.NotificationURL
+	if id, _ := asynq.GetTaskID(ctx); b.NotificationURL == "" && s.cfg.NotificationURL != nil {
+		b.NotificationURL = s.cfg.NotificationURL(id)
 	}
 	return s.deliver(ctx, t, job{
 		typ: tasks.TypeBatch, sendAt: p.SendAt, expiresAt: p.ExpiresAt, marketing: p.Marketing, segments: pb.Segments, encoding: pb.Encoding,

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smsq/smsq/smsmode"
 )
 
 // RecipientState is a recipient's latest delivery status, as the last
@@ -36,13 +38,27 @@ const DefaultRecipientTTL = 30 * 24 * time.Hour
 // number. Reports whose task is unknown (no task_id) are kept per smsID
 // instead (smsq:{sms:smsID}:recipients).
 //
-// Reports may arrive late, twice or out of order; Record applies a report
-// only when it tells more than what is stored:
+// Reports may arrive late, twice or out of order, and anyone who learns
+// the webhook URL and a real smsID and number can post one. Record applies
+// a report only when it moves the recipient forward: states are ranked
+// pending (not final: sent, delivered to operator, temporary errors…) <
+// failed (final, not a delivery) < delivered (received, delivered,
+// listened, read, not read), and
 //
-//   - a final status (delivered, failed) is never replaced by a non-final one;
-//   - a non-final status is replaced by any final one;
-//   - otherwise the report with the later (or equal) received_at wins: an
-//     older report never overwrites a newer one.
+//   - a report of a lower rank never replaces a higher one: a delivered
+//     message never becomes failed or pending again, a final status is never
+//     replaced by a non-final one;
+//   - a report of a higher rank replaces a lower one whatever its date (the
+//     provider's second-granularity clocks disagree, and a delivery receipt
+//     is the strongest evidence there is);
+//   - within a rank, the report with the later (or equal) received_at wins:
+//     a status never moves backwards in time.
+//
+// So a forged failure cannot undo a delivery, and a forged report dated in
+// the far future can hold back at most later reports of its own rank (the
+// event handler refuses dates more than a day ahead). What no rule can stop
+// is a forged report that moves a recipient forward first (pending →
+// delivered): the provider does not sign its callbacks.
 //
 // The comparison and the write are one Lua script, so concurrent workers
 // cannot interleave. Keys expire ttl after their last write.
@@ -66,18 +82,27 @@ func NewRecipientStore(rdb redis.UniversalClient, ttl time.Duration) (*Recipient
 func recipientsKey(taskID string) string   { return "smsq:{" + taskID + "}:recipients" }
 func recipientsSMSKey(smsID string) string { return "smsq:{sms:" + smsID + "}:recipients" }
 
-// A stored value is "<received_at unix ms>:<final 0|1>:<JSON of RecipientState>",
-// so the script compares without decoding JSON.
+// A stored value is "<received_at unix ms>:<rank>:<JSON of RecipientState>",
+// so the script compares without decoding JSON. rank is p (pending), f
+// (failed) or d (delivered); values written before ranks existed carry 0
+// (not final) or 1 (final, delivered or failed).
 func encodeState(s *RecipientState) (string, error) {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return "", err
 	}
-	f := "0"
-	if s.Final {
-		f = "1"
+	return strconv.FormatInt(s.ReceivedAt.UnixMilli(), 10) + ":" + rankOf(s) + ":" + string(b), nil
+}
+
+// rankOf is the state's rank letter (see RecipientStore).
+func rankOf(s *RecipientState) string {
+	switch {
+	case !s.Final:
+		return "p"
+	case smsmode.Status(s.Status).Delivered():
+		return "d"
 	}
-	return strconv.FormatInt(s.ReceivedAt.UnixMilli(), 10) + ":" + f + ":" + string(b), nil
+	return "f"
 }
 
 func decodeState(v string) (*RecipientState, error) {
@@ -93,17 +118,24 @@ func decodeState(v string) (*RecipientState, error) {
 	return &s, nil
 }
 
-// recordScript: KEYS[1] hash; ARGV: number, value, received_at ms, final
-// (0|1), ttl ms. Returns 1 when the value was written, 0 when the stored
-// state wins.
+// recordScript: KEYS[1] hash; ARGV: number, value, received_at ms, rank
+// (p|f|d), ttl ms. Returns 1 when the value was written, 0 when the stored
+// state wins. A legacy rank 1 (final of either kind) is replaced only by a
+// final report that is not older, as the rules were then.
 var recordScript = redis.NewScript(`
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
-  local at, fin = string.match(old, '^(%-?%d+):([01]):')
+  local at, r = string.match(old, '^(%-?%d+):([01pfd]):')
   if at then
-    local newAt, newFin = tonumber(ARGV[3]), ARGV[4]
-    if fin == '1' and newFin == '0' then return 0 end
-    if fin == newFin and tonumber(at) > newAt then return 0 end
+    local newAt, newR = tonumber(ARGV[3]), ARGV[4]
+    local rank = {['0'] = 0, p = 0, f = 1, d = 2}
+    if r == '1' then
+      if newR == 'p' or tonumber(at) > newAt then return 0 end
+    else
+      local o, n = rank[r], rank[newR]
+      if n < o then return 0 end
+      if n == o and tonumber(at) > newAt then return 0 end
+    end
     if old == ARGV[2] then
       redis.call('PEXPIRE', KEYS[1], ARGV[5])
       return 1
@@ -131,12 +163,8 @@ func (s *RecipientStore) Record(ctx context.Context, taskID string, st Recipient
 	if err != nil {
 		return false, err
 	}
-	final := "0"
-	if st.Final {
-		final = "1"
-	}
 	n, err := recordScript.Run(ctx, s.rdb, []string{key},
-		st.Number, v, st.ReceivedAt.UnixMilli(), final, s.ttl.Milliseconds()).Int()
+		st.Number, v, st.ReceivedAt.UnixMilli(), rankOf(&st), s.ttl.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("recipients: record %s: %w", st.Number, err)
 	}
@@ -187,8 +215,19 @@ func (s *RecipientStore) Recipients(ctx context.Context, taskID string, smsIDs .
 
 // supersedes reports whether state a replaces state b under Record's rules.
 func supersedes(a, b *RecipientState) bool {
-	if a.Final != b.Final {
-		return a.Final
+	ra, rb := rank(a), rank(b)
+	if ra != rb {
+		return ra > rb
 	}
 	return !a.ReceivedAt.Before(b.ReceivedAt)
+}
+
+func rank(s *RecipientState) int {
+	switch rankOf(s) {
+	case "d":
+		return 2
+	case "f":
+		return 1
+	}
+	return 0
 }

@@ -216,3 +216,79 @@ func TestRecipientStoreRedisDown(t *testing.T) {
 	_, err := b.store.Record(ctx, r.taskID, r.state)
 	require.Error(t, err)
 }
+
+// What someone who knows the webhook URL, a real smsID and its number can
+// post (the provider does not sign callbacks), and what the ranks let
+// through. Each case records its reports in order on a fresh recipient and
+// checks the final state.
+func TestRecipientStoreForgedReports(t *testing.T) {
+	b := setup(t)
+	type rep struct {
+		st      smsmode.Status
+		sec     int
+		applied bool
+	}
+	for i, c := range []struct {
+		name string
+		seq  []rep
+		want smsmode.Status
+	}{
+		{"a later failure does not undo a delivery (the review's statut=2 after received [11])",
+			[]rep{{smsmode.StatusReceived, 10, true}, {smsmode.StatusInternalError, 20, false}}, smsmode.StatusReceived},
+		{"nor a permanent error dated years later",
+			[]rep{{smsmode.StatusDelivered, 10, true}, {smsmode.StatusPermanentOperator, 10 * 365 * 86400, false}}, smsmode.StatusDelivered},
+		{"a forged failure first is replaced by the real delivery, even dated earlier",
+			[]rep{{smsmode.StatusDeliveredToOperator, 5, true}, {smsmode.StatusRejected, 1000, true}, {smsmode.StatusReceived, 10, true}}, smsmode.StatusReceived},
+		{"a far-future delivered report holds back only later deliveries",
+			[]rep{{smsmode.StatusReceived, 86400, true}, {smsmode.StatusRead, 20, false}, {smsmode.StatusUndeliverable, 30, false}}, smsmode.StatusReceived},
+		{"a delivered message never goes back to pending",
+			[]rep{{smsmode.StatusRead, 10, true}, {smsmode.StatusDeliveredToOperator, 20, false}, {smsmode.StatusSent, 30, false}}, smsmode.StatusRead},
+		{"within failures, the later report wins",
+			[]rep{{smsmode.StatusUndeliverable, 10, true}, {smsmode.StatusRejected, 5, false}, {smsmode.StatusExpired, 20, true}}, smsmode.StatusExpired},
+		{"within pending states too",
+			[]rep{{smsmode.StatusTemporaryAbsence, 10, true}, {smsmode.StatusSent, 5, false}, {smsmode.StatusDeliveredToOperator, 20, true}}, smsmode.StatusDeliveredToOperator},
+	} {
+		n := fmt.Sprintf("336000001%02d", i)
+		for j, r := range c.seq {
+			require.Equal(t, r.applied, b.record(t, report(n, r.st, r.sec)), "%s: report %d (%v)", c.name, j, r.st)
+		}
+		require.Equal(t, int(c.want), b.statusOf(t, "send-1", n).Status, c.name)
+	}
+}
+
+// Values written before ranks existed ("<ms>:1:" for any final status)
+// keep the rules they were written under: any final report that is not
+// older replaces them, a non-final one never does.
+func TestRecipientStoreLegacyValues(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	legacy := func(n string, st smsmode.Status, sec int) {
+		at := t0.Add(time.Duration(sec) * time.Second)
+		js := fmt.Sprintf(`{"number":%q,"sms_id":"S1","status":%d,"status_text":%q,"final":%v,"received_at":%q}`,
+			n, st, st.String(), st.Final(), at.Format(time.RFC3339))
+		fin := "0"
+		if st.Final() {
+			fin = "1"
+		}
+		require.NoError(t, b.rdb.HSet(ctx, "smsq:{send-1}:recipients", n, fmt.Sprintf("%d:%s:%s", at.UnixMilli(), fin, js)).Err())
+	}
+	legacy("33600000201", smsmode.StatusReceived, 10)
+	require.False(t, b.record(t, report("33600000201", smsmode.StatusDeliveredToOperator, 20)))
+	require.False(t, b.record(t, report("33600000201", smsmode.StatusRead, 5)))
+	require.True(t, b.record(t, report("33600000201", smsmode.StatusRead, 20)))
+	require.False(t, b.record(t, report("33600000201", smsmode.StatusInternalError, 30)), "now ranked: delivered")
+
+	legacy("33600000202", smsmode.StatusDeliveredToOperator, 10)
+	require.True(t, b.record(t, report("33600000202", smsmode.StatusRejected, 5)))
+	require.Equal(t, int(smsmode.StatusRejected), b.statusOf(t, "send-1", "33600000202").Status)
+}
+
+// Recipients merges the per-task and per-smsID keys with the same ranks.
+func TestRecipientStoreMergeUsesRanks(t *testing.T) {
+	b := setup(t)
+	early := report("33612345678", smsmode.StatusReceived, 3)
+	early.taskID = ""
+	require.True(t, b.record(t, early))
+	require.True(t, b.record(t, report("33612345678", smsmode.StatusInternalError, 50)))
+	require.Equal(t, 11, b.statusOf(t, "send-1", "33612345678", "S1").Status, "a delivery outranks a later failure")
+}
