@@ -353,7 +353,7 @@ func (e *Enqueuer) enqueue(ctx context.Context, typ string, p any, id string, pl
 		// anywhere, is a duplicate.
 		keys := make([]string, len(e.opts.Queues))
 		for i, q := range e.opts.Queues {
-			keys[i] = asynqTaskKey(q, id)
+			keys[i] = store.TaskKey(q, id)
 		}
 		known, err := e.ledger.Known(ctx, id, keys...)
 		if err != nil {
@@ -371,10 +371,6 @@ func (e *Enqueuer) enqueue(ctx context.Context, typ string, p any, id string, pl
 	}
 	return res, err
 }
-
-// asynqTaskKey is where asynq v0.26 keeps a task (internal/base.TaskKey);
-// a test checks the layout against asynq itself.
-func asynqTaskKey(queue, id string) string { return "asynq:{" + queue + "}:t:" + id }
 
 var errDuplicate = errors.New("duplicate task ID")
 

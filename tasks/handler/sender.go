@@ -259,10 +259,7 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 		}
 		if acc != nil {
 			info.add(slog.String("sms_id", acc.SMSID), slog.Bool("reconciled", true))
-			if err := s.record(ctx, acc); err != nil {
-				return err
-			}
-			return s.complete(t, acc)
+			return s.record(ctx, acc) // the result too
 		}
 	}
 	// Nothing left the worker yet: forget the in-flight marker on the way
@@ -328,10 +325,7 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 			s.cfg.Observer.Deferred(j.typ)
 		}
 	}
-	if err := s.record(ctx, acc); err != nil {
-		return err
-	}
-	return s.complete(t, acc)
+	return s.record(ctx, acc) // the result too: one round trip
 }
 
 // expire ends a task whose expires_at has come without a send (it clears
@@ -471,12 +465,25 @@ func (s *Sender) wait(ctx context.Context) error {
 // record stores the acceptance, insisting: the provider has taken the money,
 // so a failure here must not turn into a second call. It uses a context of
 // its own so that a shutdown does not interrupt it.
+//
+// The same round trip writes the task's result (store.Ledger.RecordWithResult),
+// so an accepted send costs the ledger two round trips: Begin and this.
 func (s *Sender) record(ctx context.Context, a *store.Acceptance) error {
+	id, _ := asynq.GetTaskID(ctx)
+	queue, _ := asynq.GetQueueName(ctx)
+	taskKey := ""
+	if id != "" && queue != "" {
+		taskKey = store.TaskKey(queue, id)
+	}
+	result, err := json.Marshal(resultOf(a))
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	delay := 50 * time.Millisecond
 	for {
-		err := s.cfg.Ledger.Record(ctx, a)
+		err := s.cfg.Ledger.RecordWithResult(ctx, a, taskKey, result)
 		if err == nil {
 			return nil
 		}
@@ -495,7 +502,12 @@ func (s *Sender) record(ctx context.Context, a *store.Acceptance) error {
 // then fail to record even that, leaving the task active until its lease is
 // recovered a minute or two later. The ledger makes the retry harmless either way.
 func (s *Sender) complete(t *asynq.Task, a *store.Acceptance) error {
-	return s.writeResult(t, tasks.Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi, DeferredUntil: a.DeferredUntil})
+	return s.writeResult(t, resultOf(a))
+}
+
+// resultOf is the task result of an acceptance.
+func resultOf(a *store.Acceptance) tasks.Result {
+	return tasks.Result{SMSID: a.SMSID, Segments: a.Segments, Encoding: a.Encoding, DateEnvoi: a.DateEnvoi, DeferredUntil: a.DeferredUntil}
 }
 
 // writeResult writes the task's result, insisting through a Redis blip.

@@ -54,6 +54,11 @@ func NewLedger(rdb redis.UniversalClient, ttl time.Duration) (*Ledger, error) {
 	return &Ledger{rdb: rdb, ttl: ttl}, nil
 }
 
+// TaskKey is where asynq (v0.26, internal/base.TaskKey) keeps a task of
+// queue: the hash whose "result" field its ResultWriter writes. A test
+// checks the layout against asynq itself.
+func TaskKey(queue, taskID string) string { return "asynq:{" + queue + "}:t:" + taskID }
+
 // Keys share the hash tag {taskID} so the begin script touches one slot.
 func acceptedKey(taskID string) string { return "smsq:{" + taskID + "}:accepted" }
 func attemptKey(taskID string) string  { return "smsq:{" + taskID + "}:attempt" }
@@ -150,6 +155,10 @@ func (l *Ledger) TaskForSMS(ctx context.Context, smsID string) (string, error) {
 // the poller has already moved on. smsq's Redis is a single server or a
 // Sentinel-managed one (REDIS_URL), never a Cluster, where the smsID key and
 // the task's keys would be in different slots.
+//
+// With a fifth key, the task's asynq hash, it also writes the task's result
+// there (field "result", what asynq's ResultWriter writes), if the task
+// still exists: one round trip for what would be two.
 var acceptScript = redis.NewScript(`
 local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then return 0 end
@@ -159,6 +168,9 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
 redis.call('DEL', KEYS[3])
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then
+  redis.call('HSET', KEYS[5], 'result', ARGV[6])
+end
 return 1
 `)
 
@@ -177,14 +189,25 @@ func (l *Ledger) Claimed(ctx context.Context, smsID, taskID string) (bool, error
 // for delivery-report polling (DeliveryPolls), from its acceptance or, when
 // later, its SendAt.
 func (l *Ledger) Record(ctx context.Context, a *Acceptance) error {
+	return l.RecordWithResult(ctx, a, "", nil)
+}
+
+// RecordWithResult is Record that also writes result as the result of the
+// task in its asynq queue (the hash asynq keeps at taskKey): the worker's
+// two writes after an acceptance in one round trip. An empty taskKey writes
+// no result.
+func (l *Ledger) RecordWithResult(ctx context.Context, a *Acceptance, taskKey string, result []byte) error {
 	b, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
 	start := pollStart(a)
-	ok, err := acceptScript.Run(ctx, l.rdb,
-		[]string{smsKey(a.SMSID), acceptedKey(a.TaskID), attemptKey(a.TaskID), dlrNewKey},
-		a.TaskID, l.ttl.Milliseconds(), b, start.UnixMilli(), pollMember(a.TaskID, start)).Int()
+	keys := []string{smsKey(a.SMSID), acceptedKey(a.TaskID), attemptKey(a.TaskID), dlrNewKey}
+	if taskKey != "" {
+		keys = append(keys, taskKey)
+	}
+	ok, err := acceptScript.Run(ctx, l.rdb, keys,
+		a.TaskID, l.ttl.Milliseconds(), b, start.UnixMilli(), pollMember(a.TaskID, start), result).Int()
 	if err != nil {
 		return fmt.Errorf("ledger: record %s: %w", a.TaskID, err)
 	}

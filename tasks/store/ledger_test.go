@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/tasks/store"
@@ -63,4 +64,22 @@ func TestLedgerRecord(t *testing.T) {
 	claimed, err := b.ledger.Claimed(ctx, "S1", "task-2")
 	require.NoError(t, err)
 	require.True(t, claimed)
+}
+
+// TaskKey is where asynq keeps a task: the record script writes the
+// result there.
+func TestTaskKeyIsAsynqs(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	c := asynq.NewClientFromRedisClient(b.rdb)
+	_, err := c.Enqueue(asynq.NewTask("sms:send", []byte(`{}`)), asynq.TaskID("k-1"), asynq.Queue("low"))
+	require.NoError(t, err)
+	require.Equal(t, int64(1), b.rdb.Exists(ctx, store.TaskKey("low", "k-1")).Val())
+	require.NoError(t, b.ledger.RecordWithResult(ctx, &store.Acceptance{TaskID: "k-1", SMSID: "S9", AcceptedAt: time.Now()}, store.TaskKey("low", "k-1"), []byte(`{"sms_id":"S9"}`)))
+	info, err := asynq.NewInspectorFromRedisClient(b.rdb).GetTaskInfo("low", "k-1")
+	require.NoError(t, err)
+	require.JSONEq(t, `{"sms_id":"S9"}`, string(info.Result))
+	// A task that is gone gets no stray hash.
+	require.NoError(t, b.ledger.RecordWithResult(ctx, &store.Acceptance{TaskID: "gone", SMSID: "S10", AcceptedAt: time.Now()}, store.TaskKey("low", "gone"), []byte(`{}`)))
+	require.Zero(t, b.rdb.Exists(ctx, store.TaskKey("low", "gone")).Val())
 }
