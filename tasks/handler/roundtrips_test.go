@@ -3,11 +3,11 @@ package handler_test
 import (
 	"context"
 	"fmt"
-	"strings"
-	"sync/atomic"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
