@@ -212,6 +212,43 @@ func Defaults() *Config {
 	return &c
 }
 
+// With returns a copy of c with the settings of env ("NAME=VALUE", the
+// variables' names) applied and validated, without reading the process's
+// environment: what parallel tests use instead of t.Setenv.
+func (c *Config) With(env ...string) (*Config, error) {
+	cp := *c
+	v := reflect.ValueOf(&cp).Elem()
+	t := v.Type()
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("config: %q is not NAME=VALUE", kv)
+		}
+		found := false
+		for i := range t.NumField() {
+			if t.Field(i).Tag.Get("envconfig") != name {
+				continue
+			}
+			found = true
+			f := v.Field(i)
+			f.Set(reflect.Zero(f.Type()))
+			if value == "" {
+				break // unset, as an empty variable
+			}
+			if err := setField(f, value); err != nil {
+				return nil, fmt.Errorf("config: %s is malformed: %v", name, err)
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("config: unknown variable %s", name)
+		}
+	}
+	if err := cp.validate(); err != nil {
+		return nil, err
+	}
+	return &cp, nil
+}
+
 func setField(f reflect.Value, s string) error {
 	if d, ok := f.Addr().Interface().(envconfig.Decoder); ok {
 		return d.Decode(s)

@@ -63,3 +63,19 @@ func TestVarsListsEverySetting(t *testing.T) {
 		require.Regexp(t, `^[A-Z][A-Z0-9_]+$`, v)
 	}
 }
+
+// With applies settings as Load would read them, without the process's
+// environment (parallel tests).
+func TestWith(t *testing.T) {
+	t.Parallel()
+	c, err := config.Defaults().With("MAX_RETRY=0", "WORKER_QUEUES=critical=1", "WEBHOOK_SECRET=a-secret-of-16-chars,old-secret-16-chars")
+	require.NoError(t, err)
+	require.Zero(t, c.MaxRetry)
+	require.Equal(t, config.Queues{"critical": 1}, c.WorkerQueues)
+	require.Equal(t, "a-secret-of-16-chars", c.WebhookSecret.Current())
+	require.Equal(t, 20, config.Defaults().MaxRetry, "Defaults is untouched")
+	_, err = config.Defaults().With("WORKER_CONCURRENCY=0")
+	require.ErrorContains(t, err, "WORKER_CONCURRENCY")
+	_, err = config.Defaults().With("NO_SUCH_VAR=1")
+	require.ErrorContains(t, err, "NO_SUCH_VAR")
+}

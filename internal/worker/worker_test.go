@@ -31,23 +31,21 @@ type bundle struct {
 
 func setup(t *testing.T, role worker.Role, env ...string) *bundle {
 	t.Helper()
+	t.Parallel()
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithCredit(4242.5))
 	t.Cleanup(fake.Close)
-	t.Setenv("REDIS_URL", srv.URL())
-	t.Setenv("SMSMODE_BASE_URL", fake.URL)
-	t.Setenv("SMSMODE_ACCESS_TOKEN", smsmodetest.AccessToken)
-	t.Setenv("HTTP_ADDR", "127.0.0.1:0")
-	t.Setenv("WEBHOOK_SECRET", "s3cret-path-4f9a2c7e")
-	t.Setenv("MONITORING_USER", "ops")
-	t.Setenv("MONITORING_PASSWORD", "pw-monitoring-8d2e5f1a")
-	t.Setenv("RETRY_BASE_DELAY", "20ms")
-	t.Setenv("RETRY_MAX_DELAY", "100ms")
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	cfg, err := config.Load()
+	cfg, err := config.Defaults().With(append([]string{
+		"REDIS_URL=" + srv.URL(),
+		"SMSMODE_BASE_URL=" + fake.URL,
+		"SMSMODE_ACCESS_TOKEN=" + smsmodetest.AccessToken,
+		"HTTP_ADDR=127.0.0.1:0",
+		"WEBHOOK_SECRET=s3cret-path-4f9a2c7e",
+		"MONITORING_USER=ops",
+		"MONITORING_PASSWORD=pw-monitoring-8d2e5f1a",
+		"RETRY_BASE_DELAY=20ms",
+		"RETRY_MAX_DELAY=100ms",
+	}, env...)...)
 	require.NoError(t, err)
 	w, err := worker.New(cfg, role, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
