@@ -11,9 +11,18 @@ all: build
 build:
 	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
+# staticcheck's version is pinned: a new release may add checks.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) mod tidy -diff
+	cd deploy && $(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags faults ./internal/faults/
+	$(GO) run $(STATICCHECK) $(PKGS)
+	$(GO) run $(STATICCHECK) -tags faults ./internal/faults/
+	cd deploy && $(GO) run $(STATICCHECK) ./...
 
 # The race detector needs cgo.
 # deploy/ is a module of its own (Kubernetes types stay out of the main module).

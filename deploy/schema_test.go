@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -46,9 +45,9 @@ var crdFiles = []struct {
 // moduleDir downloads m into the module cache (a no-op when it is there)
 // and returns its directory.
 func moduleDir(m schemaModule) (string, error) {
-	goBin, err := exec.LookPath("go")
+	goBin, err := exec.LookPath("go") // go test puts the toolchain's go on PATH
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("the go command is not on PATH: %w", err)
 	}
 	tmp, err := os.MkdirTemp("", "smsq-deploy-")
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -184,13 +183,4 @@ func (c *Client) Responses(ctx context.Context, q ResponseQuery) ([]Response, er
 	}
 	rs, err := parseResponses(a.body, c.cfg.Location)
 	return rs, c.redactErr(err)
-}
-
-func sortedKeys(v url.Values) []string {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

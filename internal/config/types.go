@@ -71,7 +71,7 @@ func (t *APITokens) Decode(v string) error {
 		}
 		name, token, ok := strings.Cut(part, ":")
 		if !ok || !reTokenName.MatchString(name) || token == "" {
-			return fmt.Errorf("entry %d: want NAME:TOKEN with a lower-case name of letters, digits, - _ .", i+1)
+			return fmt.Errorf("entry %d: want NAME:TOKEN, NAME in lower-case letters, digits and - _ . (at most 40)", i+1)
 		}
 		if names[name] {
 			return fmt.Errorf("name %q appears twice", name)

@@ -101,14 +101,14 @@ func (b *eventsBundle) statusKeys(t *testing.T) []string {
 
 // run runs task through the Logging middleware and h, and returns the
 // handler's error and the run's log line.
-func run(t *testing.T, h *handler.EventHandler, task *asynq.Task) (error, string) {
+func run(t *testing.T, h *handler.EventHandler, task *asynq.Task) (string, error) {
 	t.Helper()
 	var buf bytes.Buffer
 	mux := asynq.NewServeMux()
 	mux.Use(handler.Logging(slog.New(slog.NewTextHandler(&buf, nil))))
 	h.Register(mux)
 	err := mux.ProcessTask(context.Background(), task)
-	return err, buf.String()
+	return buf.String(), err
 }
 
 func TestNewEventHandlerRefusesMissingDependencies(t *testing.T) {
@@ -187,19 +187,19 @@ func TestEventHandlerForgedUnknownSMSID(t *testing.T) {
 	for _, claimed := range []string{"", "send-1", "no-such-task"} {
 		p := report("33699999999", smsmode.StatusReceived, 0)
 		p.SMSID, p.TaskID = "FORGED1", claimed
-		err, line := run(t, h, deliveryTask(t, p))
+		line, err := run(t, h, deliveryTask(t, p))
 		require.NoError(t, err, claimed)
 		require.Contains(t, line, "verified=false", claimed)
 		require.Contains(t, line, `unverified_reason="sms_id unknown`, claimed)
 
 		r := tasks.ReplyPayload{SMSID: "FORGED2", From: "33612345678", To: "36034", Message: "STOP", ReceivedAt: t0, TaskID: claimed}
 		raw, _ := json.Marshal(r)
-		err, line = run(t, h, asynq.NewTask(tasks.TypeReply, raw))
+		line, err = run(t, h, asynq.NewTask(tasks.TypeReply, raw))
 		require.NoError(t, err, claimed)
 		require.Contains(t, line, "verified=false", claimed)
 	}
 	// A reply naming no message cannot be attributed either.
-	err, line := run(t, h, asynq.NewTask(tasks.TypeReply, []byte(`{"from":"33612345678","to":"36034","message":"STOP"}`)))
+	line, err := run(t, h, asynq.NewTask(tasks.TypeReply, []byte(`{"from":"33612345678","to":"36034","message":"STOP"}`)))
 	require.NoError(t, err)
 	require.Contains(t, line, `unverified_reason="no sms_id`)
 
@@ -213,11 +213,11 @@ func TestEventHandlerNumberNotARecipient(t *testing.T) {
 	b := setupEvents(t)
 	ft := newForwardTarget(t)
 	h := b.newEventHandler(t, newForwarder(t, ft.URL))
-	err, line := run(t, h, deliveryTask(t, report("33600000000", smsmode.StatusReceived, 0)))
+	line, err := run(t, h, deliveryTask(t, report("33600000000", smsmode.StatusReceived, 0)))
 	require.NoError(t, err)
 	require.Contains(t, line, `unverified_reason="number is not a recipient of the send"`)
 	raw, _ := json.Marshal(tasks.ReplyPayload{SMSID: "S1", From: "33600000000", To: "36034", Message: "STOP", ReceivedAt: t0})
-	err, _ = run(t, h, asynq.NewTask(tasks.TypeReply, raw))
+	_, err = run(t, h, asynq.NewTask(tasks.TypeReply, raw))
 	require.NoError(t, err)
 	require.Empty(t, b.statusKeys(t))
 	require.Empty(t, ft.received())
@@ -236,7 +236,7 @@ func TestEventHandlerPathTaskMustOwnSMSID(t *testing.T) {
 	for i, claimed := range []string{"send-2", "no-such-task"} {
 		p := report("33612345678", smsmode.StatusDeliveredToOperator, i)
 		p.TaskID = claimed
-		err, line := run(t, h, deliveryTask(t, p))
+		line, err := run(t, h, deliveryTask(t, p))
 		require.NoError(t, err)
 		require.Contains(t, line, "send_task_id=send-1")
 		require.Contains(t, line, "claimed_task_id="+claimed)
@@ -277,7 +277,7 @@ func TestEventHandlerDropsReportsFromTheFuture(t *testing.T) {
 	h := b.newEventHandler(t, nil)
 	p := report("33612345678", smsmode.StatusReceived, 0)
 	p.ReceivedAt = time.Now().Add(48 * time.Hour)
-	err, line := run(t, h, deliveryTask(t, p))
+	line, err := run(t, h, deliveryTask(t, p))
 	require.NoError(t, err)
 	require.Contains(t, line, `unverified_reason="received_at is more than a day ahead"`)
 	require.Empty(t, b.statusKeys(t))
@@ -297,7 +297,7 @@ func TestEventHandlerForgedLaterFailure(t *testing.T) {
 	ft := newForwardTarget(t)
 	h := b.newEventHandler(t, newForwarder(t, ft.URL))
 	require.NoError(t, h.ProcessDelivery(context.Background(), deliveryTask(t, report("33612345678", smsmode.StatusReceived, 10))))
-	err, line := run(t, h, deliveryTask(t, report("33612345678", smsmode.StatusInternalError, 3600)))
+	line, err := run(t, h, deliveryTask(t, report("33612345678", smsmode.StatusInternalError, 3600)))
 	require.NoError(t, err)
 	require.Contains(t, line, "status_applied=false")
 	require.Equal(t, 11, b.statusOf(t, "send-1", "33612345678").Status)
