@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,4 +195,43 @@ func TestDestinationsRefusedAtEnqueue(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	require.Equal(t, "to[1]", ve.Field)
 	require.Contains(t, ve.Reason, "ALLOWED_COUNTRIES")
+}
+
+// A marketing send that fails at 19:59 and is retried after 20:00 is
+// handed over for the next opening: the window is checked at every
+// attempt, not once.
+func TestMarketingRetryCrossingTheEndOfTheWindow(t *testing.T) {
+	b := setup(t)
+	b.fake.FailNext("sendSMS.do", smsmode.CodeTemporarilyUnavailable, 1)
+	var attempts atomic.Int32
+	b.startWorker(t, func(c *handler.SenderConfig) {
+		c.Marketing = frenchWindow(t)
+		c.Now = func() time.Time {
+			// The first attempt is at 19:59 on a Saturday, every later one after 20:00.
+			if attempts.Load() == 0 {
+				return time.Date(2026, 12, 5, 19, 59, 0, 0, paris)
+			}
+			return time.Date(2026, 12, 5, 20, 1, 0, 0, paris)
+		}
+		c.Provider = countingProvider{Provider: c.Provider, calls: &attempts}
+	})
+	raw, err := json.Marshal(tasks.SendPayload{To: []string{"33612345678"}, Message: "Soldes STOP au 36180", Marketing: true})
+	require.NoError(t, err)
+	_, err = b.enqueueRaw(t, asynq.NewTask(tasks.TypeSend, raw), "late-promo")
+	require.NoError(t, err)
+	st := b.waitState(t, "late-promo", tasks.StateCompleted)
+	require.Equal(t, int32(2), attempts.Load(), "refused at 19:59, accepted on the retry")
+	require.Equal(t, "07122026-08:00", st.Result.DateEnvoi, "handed over for Monday's opening")
+	require.True(t, b.sends("late-promo")[0].SendAt.Equal(time.Date(2026, 12, 7, 8, 0, 0, 0, paris)))
+}
+
+// countingProvider counts sendSMS.do calls.
+type countingProvider struct {
+	handler.Provider
+	calls *atomic.Int32
+}
+
+func (p countingProvider) SendSMS(ctx context.Context, m *smsmode.SMS) (*smsmode.SendResult, error) {
+	defer p.calls.Add(1)
+	return p.Provider.SendSMS(ctx, m)
 }
