@@ -123,8 +123,13 @@ refused=$(bin/enqueue status demo-refused 2>&1 || true)
 [[ "$refused" == *"State:        archived"* && "$refused" == *"code 35"* ]] ||
   { echo "demo: demo-refused should be archived with code 35" >&2; exit 1; }
 
-say "cancelling the scheduled message at sMsmode"
+say "cancelling the scheduled message at sMsmode, then asking again"
 run bin/enqueue cancel demo-scheduled
+run bin/enqueue status demo-scheduled
+run bin/enqueue cancel demo-scheduled
+
+say "a dry run: what a commercial message would cost, and when it would go"
+run bin/enqueue send --to '06 12 34 56 78' --message 'Soldes -20 % ce week-end' --from MYSHOP --stop 1 --marketing --valid-for 48h --dry-run
 
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
   sms_id=$(bin/enqueue status demo-plain | awk -F': *' '$1 == "smsID" {print $2}')
