@@ -13,7 +13,7 @@ const tokenNone = "none"
 
 // authenticator checks bearer tokens. It keeps SHA-256 hashes only.
 type authenticator struct {
-	hashes [][sha256.Size]byte
+	hashes  [][sha256.Size]byte
 	clients []string
 }
 

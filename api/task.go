@@ -90,11 +90,24 @@ func (h *Handler) cancelTask(w http.ResponseWriter, _ *http.Request, req *reques
 	outcome, err := bounded(ctx, func(ctx context.Context) (tasks.CancelOutcome, error) {
 		return h.cfg.Inspector.Cancel(ctx, req.id, h.cfg.Deleter, h.now())
 	})
-	var ce *tasks.CancelError
+	var (
+		ce *tasks.CancelError
+		pe *smsmode.Error
+	)
 	switch {
 	case err == nil:
 		req.outcome = string(outcome)
 		return writeJSON(w, http.StatusOK, cancelledBody{ID: req.id, State: stateCancelled})
+	case errors.As(err, &pe) && pe.Code == smsmode.CodeNotFound:
+		// Cancel asks sMsmode only for a message it holds for a later
+		// date_envoi: "SMS non trouvé" then means it was deleted already
+		// (an earlier cancellation, or sMsmode's web interface).
+		req.outcome = "already deleted at sMsmode"
+		return writeJSON(w, http.StatusOK, cancelledBody{ID: req.id, State: stateCancelled})
+	case errors.As(err, &pe) && pe.Permanent():
+		p := newProblem(problemCannotCancel, fmt.Sprintf("cannot cancel %s: sMsmode refused to delete it (code %d)", req.id, int(pe.Code)))
+		p.cause = err.Error()
+		return h.fail(w, req, p)
 	case errors.Is(err, tasks.ErrNotFound), errors.As(err, &ce):
 		// Cancelling twice is not an error: a task the Inspector remembers
 		// as cancelled answers as the first time did.
@@ -106,7 +119,10 @@ func (h *Handler) cancelTask(w http.ResponseWriter, _ *http.Request, req *reques
 		}
 		return h.fail(w, req, notFound(req.id))
 	}
-	return h.fail(w, req, unavailable(err))
+	// Redis unreachable, or sMsmode temporarily unavailable: repeat later.
+	p := unavailable(err)
+	p.detail = "the cancellation could not be completed right now (Redis or sMsmode unreachable); repeat it after Retry-After seconds"
+	return h.fail(w, req, p)
 }
 
 func notFound(id string) *problem {
