@@ -51,6 +51,14 @@ func TestDecodeJSONNamesTheFieldInPayloadNotation(t *testing.T) {
 		require.Equal(t, tc.field, p.field, tc.body)
 	}
 
+	// A client's long field name is not echoed in full.
+	long := strings.Repeat("x", 10_000)
+	var v sendBody
+	p := decodeJSON([]byte(`{"`+long+`":1}`), &v)
+	require.Equal(t, 422, p.typ.status)
+	require.LessOrEqual(t, len(p.field), maxFieldName+len("…"))
+	require.LessOrEqual(t, len(p.detail), maxDetail+len("…"))
+
 	// Rows: the index of the row, then the row's field.
 	for _, tc := range []struct{ body, field string }{
 		{`{"rows":[{"to":"a","message":"m"},{"to":"b","message":2}]}`, "rows[1].message"},

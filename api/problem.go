@@ -48,10 +48,17 @@ type problem struct {
 
 func newProblem(t problemType, detail string) *problem { return &problem{typ: t, detail: detail} }
 
-// fieldProblem is a 422 naming field.
+// fieldProblem is a 422 naming field. Both are bounded: an unknown field's
+// name comes from the client and may be long.
 func fieldProblem(field, detail string) *problem {
-	return &problem{typ: problemInvalid, field: field, detail: detail}
+	return &problem{typ: problemInvalid, field: clip(field, maxFieldName), detail: clip(detail, maxDetail)}
 }
+
+// Bounds of what a problem quotes.
+const (
+	maxFieldName = 100
+	maxDetail    = 500
+)
 
 // unavailable is a 503 for a Redis failure; cause goes to the log only.
 func unavailable(cause error) *problem {
