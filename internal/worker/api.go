@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -27,13 +28,18 @@ func (w *Worker) addAPI(mux *http.ServeMux) error {
 	for i, t := range w.cfg.APITokens {
 		tokens[i] = api.Token{Name: t.Name, Token: t.Token}
 	}
+	// A request may name the queues of WORKER_QUEUES but events: the
+	// Enqueuer does not refuse that one yet, so the API does.
 	queues := make([]string, 0, len(w.cfg.WorkerQueues))
 	for q := range w.cfg.WorkerQueues {
-		queues = append(queues, q)
+		if q != tasks.QueueEvents {
+			queues = append(queues, q)
+		}
+	}
+	if len(queues) == 0 {
+		return errors.New("config: API_TOKENS is set but WORKER_QUEUES lists no queue a message may go to (events is reserved for callbacks)")
 	}
 	slices.Sort(queues)
-	// The Enqueuer does not refuse the events queue yet: the API refuses it
-	// (and any queue WORKER_QUEUES does not list) itself.
 	cfg := api.Config{
 		Tokens:     tokens,
 		Enqueuer:   enq,
