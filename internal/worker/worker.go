@@ -117,6 +117,9 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 			return nil, err
 		}
 	}
+	if err := w.addAPI(public); err != nil {
+		return nil, err
+	}
 	admin := public
 	if cfg.AdminAddr != "" {
 		admin = http.NewServeMux()
