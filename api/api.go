@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -48,23 +47,12 @@ type Config struct {
 	// provider credentials (webhook pods): tasks.Inspector.Cancel then
 	// refuses such cancellations, answered 409.
 	Deleter tasks.Deleter
-	// Region and BatchChunk are the Enqueuer's SMSMODE_DEFAULT_REGION and
-	// BATCH_CHUNK: dry runs validate and count chunks as the Enqueuer
-	// would. Required.
-	Region     string
+	// BatchChunk is the Enqueuer's BATCH_CHUNK, to say how many chunks a
+	// batch became. Required.
 	BatchChunk int
-	// Queues are the queues a request may name (WORKER_QUEUES); the events
-	// queue is refused whatever this says. At least one.
-	Queues []string
 	// Location is the zone of the times in answers (SMSMODE_TIMEZONE).
 	// Required.
 	Location *time.Location
-	// MarketingSendAt, when set, tells a dry run when a message would
-	// really be handed to sMsmode: given the decoded payload
-	// (*tasks.SendPayload or *tasks.BatchPayload) and now, it returns the
-	// send time the commercial window moves it to, or the zero Time when it
-	// is not moved. The answer then carries "send_at".
-	MarketingSendAt func(payload any, now time.Time) time.Time
 	// Logger gets one line per request; nil discards.
 	Logger *slog.Logger
 	// Registerer, when set, receives smsq_api_requests_total.
@@ -83,7 +71,6 @@ type Config struct {
 type Handler struct {
 	cfg     Config
 	auth    *authenticator
-	queues  map[string]bool
 	log     *slog.Logger
 	metrics *requestMetrics
 	now     func() time.Time
@@ -98,8 +85,6 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("api: Config.Inspector is nil")
 	case cfg.Location == nil:
 		return nil, errors.New("api: Config.Location is nil")
-	case cfg.Region == "":
-		return nil, errors.New("api: Config.Region is empty")
 	case cfg.BatchChunk < 1:
 		return nil, errors.New("api: Config.BatchChunk must be at least 1")
 	}
@@ -107,18 +92,10 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: auth, queues: map[string]bool{}, log: cfg.Logger, now: cfg.Now}
+	h := &Handler{cfg: cfg, auth: auth, log: cfg.Logger, now: cfg.Now}
 	h.cfg.Tokens = nil // only the hashes are kept
 	if d := reflect.ValueOf(cfg.Deleter); d.Kind() == reflect.Pointer && d.IsNil() {
 		h.cfg.Deleter = nil // a nil *smsmode.Client is no Deleter
-	}
-	for _, q := range cfg.Queues {
-		if q != "" && q != tasks.QueueEvents {
-			h.queues[q] = true
-		}
-	}
-	if len(h.queues) == 0 {
-		return nil, errors.New("api: Config.Queues names no queue a message may go to")
 	}
 	if h.cfg.MaxBody <= 0 {
 		h.cfg.MaxBody = DefaultMaxBody
@@ -276,32 +253,13 @@ func (h *Handler) route(r *http.Request, req *request) (allow string) {
 	return ""
 }
 
-// queue returns the queue of a request: the one it names, else def. Only
-// served queues are accepted, and never the events queue, whose tasks are
-// the webhook's.
-func (h *Handler) queue(named, def string) (string, *problem) {
-	q := named
-	if q == "" {
-		q = def
+// queueOptions passes the request's "queue" to the Enqueuer, which
+// refuses any queue workers do not serve (WORKER_QUEUES), and events.
+func queueOptions(named string) []tasks.EnqueueOption {
+	if named == "" {
+		return nil
 	}
-	switch {
-	case q == tasks.QueueEvents:
-		return "", fieldProblem("queue", `"events" is reserved for delivery reports and replies`)
-	case !h.queues[q] && named == "":
-		return "", fieldProblem("queue", fmt.Sprintf("the default queue %q is not served here (WORKER_QUEUES); name one of %s", q, h.queueList()))
-	case !h.queues[q]:
-		return "", fieldProblem("queue", fmt.Sprintf("%q is not served (WORKER_QUEUES); want one of %s", q, h.queueList()))
-	}
-	return q, nil
-}
-
-func (h *Handler) queueList() string {
-	names := make([]string, 0, len(h.queues))
-	for q := range h.queues {
-		names = append(names, q)
-	}
-	slices.Sort(names)
-	return strings.Join(names, ", ")
+	return []tasks.EnqueueOption{tasks.WithQueue(named)}
 }
 
 // statusWriter remembers what was written, for the log line and for a

@@ -231,7 +231,7 @@ func TestNewRefusesAnIncompleteConfig(t *testing.T) {
 	full := func() api.Config {
 		return api.Config{
 			Tokens: []api.Token{{Name: "shop", Token: shopToken}}, Enqueuer: &tasks.Enqueuer{}, Inspector: &tasks.Inspector{},
-			Region: "FR", BatchChunk: 1000, Queues: []string{"default"}, Location: paris,
+			BatchChunk: 1000, Location: paris,
 		}
 	}
 	_, err := api.New(full())
@@ -245,9 +245,7 @@ func TestNewRefusesAnIncompleteConfig(t *testing.T) {
 		"no enqueuer":      func(c *api.Config) { c.Enqueuer = nil },
 		"no inspector":     func(c *api.Config) { c.Inspector = nil },
 		"no location":      func(c *api.Config) { c.Location = nil },
-		"no region":        func(c *api.Config) { c.Region = "" },
 		"no chunk":         func(c *api.Config) { c.BatchChunk = 0 },
-		"only events":      func(c *api.Config) { c.Queues = []string{"events"} },
 	} {
 		c := full()
 		f(&c)
@@ -263,7 +261,7 @@ func TestHandlerServesOnlyItsPrefix(t *testing.T) {
 	t.Parallel()
 	h, err := api.New(api.Config{
 		Tokens: []api.Token{{Name: "shop", Token: shopToken}}, Enqueuer: &tasks.Enqueuer{}, Inspector: &tasks.Inspector{},
-		Region: "FR", BatchChunk: 1000, Queues: []string{"default"}, Location: paris,
+		BatchChunk: 1000, Location: paris,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(t, err)

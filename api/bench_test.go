@@ -32,7 +32,7 @@ func BenchmarkPostSMS(b *testing.B) {
 	require.NoError(b, err)
 	h, err := api.New(api.Config{
 		Tokens: []api.Token{{Name: "shop", Token: shopToken}}, Enqueuer: enq, Inspector: insp,
-		Region: "FR", BatchChunk: 1000, Queues: []string{"default"}, Location: paris,
+		BatchChunk: 1000, Location: paris,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry(),
 	})
 	require.NoError(b, err)

@@ -1,16 +1,19 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/config"
 	"github.com/smsq/smsq/tasks"
+	"github.com/smsq/smsq/tasks/store"
 )
 
 func TestDryRunPricesWithoutEnqueueing(t *testing.T) {
@@ -54,58 +57,53 @@ func TestDryRunPricesWithoutEnqueueing(t *testing.T) {
 	require.Empty(t, b.taskIDs(t))
 }
 
-// The commercial window's seam: a dry run shows when a marketing message
-// would really leave.
+// A dry run makes the checks of an enqueue, the commercial window
+// included: a marketing message on a Sunday evening shows when it would
+// really leave (Monday's opening); a transactional one shows no send_at.
 func TestDryRunShowsTheSendTimeTheMarketingWindowGives(t *testing.T) {
-	monday8 := time.Date(2026, 7, 13, 8, 0, 0, 0, paris)
-	var (
-		mu    sync.Mutex
-		asked []any
-	)
-	b := setup(t, func(c *apiConfig) {
-		c.Now = func() time.Time { return time.Date(2026, 7, 12, 21, 30, 0, 0, paris) } // Sunday evening
-		c.MarketingSendAt = func(payload any, now time.Time) time.Time {
-			mu.Lock()
-			asked = append(asked, payload)
-			mu.Unlock()
-			switch p := payload.(type) {
-			case *tasks.SendPayload:
-				if p.Ref == "promo" {
-					return monday8
-				}
-			case *tasks.BatchPayload:
-				return monday8
-			}
-			return time.Time{}
-		}
-	})
-	r := b.post(t, "/v1/sms?dry_run=true", map[string]any{"to": []string{"0612345678"}, "message": "Soldes -50 %", "ref": "promo"})
+	sunday := time.Date(2026, 7, 12, 21, 30, 0, 0, paris)
+	o := config.Defaults().TaskOptions()
+	o.Now = func() time.Time { return sunday }
+	// A dry run reads no Redis here (no daily cap): a client to nowhere will do.
+	nowhere := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { nowhere.Close() })
+	enq, err := tasks.NewEnqueuer(nowhere, o)
+	require.NoError(t, err)
+	b := setup(t, func(c *apiConfig) { c.Enqueuer = enq })
+	r := b.post(t, "/v1/sms?dry_run=true", map[string]any{"to": []string{"0612345678"}, "message": "Soldes -50 %", "marketing": true})
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	require.Equal(t, "2026-07-13T08:00:00+02:00", r.json(t)["send_at"])
 	r = b.post(t, "/v1/sms?dry_run=true", map[string]any{"to": []string{"0612345678"}, "message": "Votre code : 4821"})
 	require.Nil(t, r.json(t)["send_at"])
-	r = b.post(t, "/v1/batches?dry_run=true", map[string]any{"rows": []map[string]string{{"to": "0612345678", "message": "Soldes"}}})
+	r = b.post(t, "/v1/batches?dry_run=true", map[string]any{"marketing": true, "rows": []map[string]string{{"to": "0612345678", "message": "Soldes"}}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	require.Equal(t, "2026-07-13T08:00:00+02:00", r.json(t)["chunks"].([]any)[0].(map[string]any)["send_at"])
-	mu.Lock()
-	defer mu.Unlock()
-	require.Len(t, asked, 3)
+	// The STOP rule of a commercial message with a custom sender.
+	r = b.post(t, "/v1/sms?dry_run=true", map[string]any{"to": []string{"0612345678"}, "message": "Soldes", "sender": "MYSHOP", "marketing": true})
+	require.Equal(t, "stop", r.problem(t, http.StatusUnprocessableEntity)["field"])
 }
+
+// panicDeleter stands for a bug below the API.
+type panicDeleter struct{}
+
+func (panicDeleter) DeleteSMS(context.Context, string) error { panic("deleter bug") }
 
 // No panic reaches a client: a bug answers 500 with a problem, is logged
 // with its stack, and the server keeps serving.
 func TestAPanicIsA500AndALogLine(t *testing.T) {
-	b := setup(t, func(c *apiConfig) {
-		c.MarketingSendAt = func(any, time.Time) time.Time { panic("window bug") }
-	})
-	r := b.post(t, "/v1/sms?dry_run=true", map[string]any{"to": []string{"0612345678"}, "message": "x"})
+	b := setup(t, func(c *apiConfig) { c.Deleter = panicDeleter{} })
+	require.NoError(t, b.ledger.Record(context.Background(), &store.Acceptance{
+		TaskID: "held", SMSID: "S1", DateEnvoi: "01012036-10:00", SendAt: time.Now().Add(24 * time.Hour), AcceptedAt: time.Now(),
+	}))
+	r := b.delete(t, "/v1/tasks/held")
 	p := r.problem(t, http.StatusInternalServerError)
-	require.NotContains(t, p["detail"], "window bug", "internals stay in the log")
+	require.NotContains(t, p["detail"], "deleter bug", "internals stay in the log")
 	var found bool
 	for _, l := range b.logs.lines(t) {
 		if l["msg"] == "api panic" {
 			found = true
-			require.Equal(t, "window bug", l["panic"])
-			require.Contains(t, l["stack"], "dryRun")
+			require.Equal(t, "deleter bug", l["panic"])
+			require.Contains(t, l["stack"], "cancelTask")
 		}
 	}
 	require.True(t, found, "the panic was not logged:\n%s", b.logs.String())

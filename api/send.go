@@ -93,19 +93,14 @@ func (h *Handler) postSMS(w http.ResponseWriter, r *http.Request, req *request) 
 	if p != nil {
 		return h.fail(w, req, p)
 	}
-	queue, p := h.queue(in.Queue, tasks.QueueDefault)
-	if p != nil {
-		return h.fail(w, req, p)
-	}
+	opts := queueOptions(in.Queue)
 	if dry {
-		req.dryRun = true
-		prep, err := in.SendPayload.Prepare(h.cfg.Region)
-		if err != nil {
-			return h.fail(w, req, validationProblem(err, nil, 0))
-		}
-		return writeJSON(w, http.StatusOK, h.dryRun(prep, &in.SendPayload))
+		return h.dryRun(w, req, func(ctx context.Context) ([]tasks.Plan, error) {
+			plan, err := h.cfg.Enqueuer.PlanSend(ctx, in.SendPayload, opts...)
+			return one(plan, err)
+		})
 	}
-	return h.enqueue(w, req, key, queue, func(ctx context.Context, opts ...tasks.EnqueueOption) (tasks.Enqueued, error) {
+	return h.enqueue(w, req, key, opts, func(ctx context.Context, opts ...tasks.EnqueueOption) (tasks.Enqueued, error) {
 		return h.cfg.Enqueuer.Send(ctx, in.SendPayload, opts...)
 	})
 }
@@ -116,19 +111,14 @@ func (h *Handler) postVoice(w http.ResponseWriter, r *http.Request, req *request
 	if p != nil {
 		return h.fail(w, req, p)
 	}
-	queue, p := h.queue(in.Queue, tasks.QueueDefault)
-	if p != nil {
-		return h.fail(w, req, p)
-	}
+	opts := queueOptions(in.Queue)
 	if dry {
-		req.dryRun = true
-		prep, err := in.VoicePayload.Prepare(h.cfg.Region)
-		if err != nil {
-			return h.fail(w, req, validationProblem(err, nil, 0))
-		}
-		return writeJSON(w, http.StatusOK, h.dryRun(prep, nil))
+		return h.dryRun(w, req, func(ctx context.Context) ([]tasks.Plan, error) {
+			plan, err := h.cfg.Enqueuer.PlanVoice(ctx, in.VoicePayload, opts...)
+			return one(plan, err)
+		})
 	}
-	return h.enqueue(w, req, key, queue, func(ctx context.Context, opts ...tasks.EnqueueOption) (tasks.Enqueued, error) {
+	return h.enqueue(w, req, key, opts, func(ctx context.Context, opts ...tasks.EnqueueOption) (tasks.Enqueued, error) {
 		return h.cfg.Enqueuer.Voice(ctx, in.VoicePayload, opts...)
 	})
 }
@@ -153,7 +143,7 @@ func (h *Handler) readPost(w http.ResponseWriter, r *http.Request, limit int64, 
 }
 
 // enqueue stores one send or voice message and answers it.
-func (h *Handler) enqueue(w http.ResponseWriter, req *request, key, queue string, f enqueueFunc) int {
+func (h *Handler) enqueue(w http.ResponseWriter, req *request, key string, opts []tasks.EnqueueOption, f enqueueFunc) int {
 	// The task ID is chosen here even without a key, so that a 503 can
 	// name the key that makes a repeat safe.
 	id := key
@@ -162,7 +152,7 @@ func (h *Handler) enqueue(w http.ResponseWriter, req *request, key, queue string
 	}
 	ctx, cancel := h.context(0)
 	defer cancel()
-	res, err := f(ctx, tasks.WithQueue(queue), tasks.WithTaskID(id))
+	res, err := f(ctx, append(opts, tasks.WithTaskID(id))...)
 	if err != nil {
 		if p := validationProblem(err, nil, 0); p != nil {
 			return h.fail(w, req, p)
@@ -224,15 +214,21 @@ func (h *Handler) postBatch(w http.ResponseWriter, r *http.Request, req *request
 			return h.fail(w, req, p)
 		}
 	}
-	queue, p := h.queue(in.Queue, tasks.QueueLow)
-	if p != nil {
-		return h.fail(w, req, p)
-	}
+	opts := queueOptions(in.Queue)
 	if dry {
 		req.dryRun = true
-		out, p := h.batchDryRun(&in.BatchPayload, lines)
-		if p != nil {
-			return h.fail(w, req, p)
+		ctx, cancel := h.context(0)
+		defer cancel()
+		plans, err := h.cfg.Enqueuer.PlanBatch(ctx, in.BatchPayload, opts...)
+		if err != nil {
+			if p := validationProblem(err, lines, 0); p != nil {
+				return h.fail(w, req, p)
+			}
+			return h.fail(w, req, unavailable(err))
+		}
+		out := &batchDryRunBody{}
+		for _, plan := range plans {
+			out.Chunks = append(out.Chunks, h.planBody(plan))
 		}
 		return writeJSON(w, http.StatusOK, out)
 	}
@@ -243,7 +239,7 @@ func (h *Handler) postBatch(w http.ResponseWriter, r *http.Request, req *request
 	chunks := (len(in.Rows) + h.cfg.BatchChunk - 1) / h.cfg.BatchChunk
 	ctx, cancel := h.context(chunks)
 	defer cancel()
-	res, err := h.cfg.Enqueuer.Batch(ctx, in.BatchPayload, tasks.WithQueue(queue), tasks.WithTaskID(base))
+	res, err := h.cfg.Enqueuer.Batch(ctx, in.BatchPayload, append(opts, tasks.WithTaskID(base))...)
 	body := batchAcceptedBody{IDs: make([]string, 0, len(res)), Duplicate: len(res) > 0}
 	for _, c := range res {
 		body.IDs = append(body.IDs, c.ID)
@@ -268,46 +264,38 @@ func (h *Handler) postBatch(w http.ResponseWriter, r *http.Request, req *request
 	return writeJSON(w, http.StatusAccepted, body)
 }
 
-// batchDryRun validates and prices p chunk by chunk, as Enqueuer.Batch
-// would enqueue it.
-func (h *Handler) batchDryRun(p *tasks.BatchPayload, lines []int) (*batchDryRunBody, *problem) {
-	if len(p.Rows) == 0 {
-		_, err := p.Prepare(h.cfg.Region)
-		return nil, validationProblem(err, lines, 0)
-	}
-	sendAt := h.marketingSendAt(p)
-	out := &batchDryRunBody{}
-	for i := 0; i < len(p.Rows); i += h.cfg.BatchChunk {
-		chunk := *p
-		chunk.Rows = p.Rows[i:min(i+h.cfg.BatchChunk, len(p.Rows))]
-		prep, err := chunk.Prepare(h.cfg.Region)
-		if err != nil {
-			return nil, validationProblem(err, lines, i)
+// dryRun answers what plan says would be sent: the same checks as an
+// enqueue (validation, queue, expiry, marketing window, destinations),
+// nothing enqueued.
+func (h *Handler) dryRun(w http.ResponseWriter, req *request, plan func(context.Context) ([]tasks.Plan, error)) int {
+	req.dryRun = true
+	ctx, cancel := h.context(0)
+	defer cancel()
+	plans, err := plan(ctx)
+	if err != nil {
+		if p := validationProblem(err, nil, 0); p != nil {
+			return h.fail(w, req, p)
 		}
-		out.Chunks = append(out.Chunks, dryRunBody{
-			Encoding: prep.Encoding, Segments: prep.Segments, Recipients: prep.Recipients, Messages: prep.Messages, SendAt: sendAt,
-		})
+		return h.fail(w, req, unavailable(err))
 	}
-	return out, nil
+	return writeJSON(w, http.StatusOK, h.planBody(plans[0]))
 }
 
-// dryRun is the answer of a send or voice dry run; payload is what the
-// commercial window is asked about (nil: not a marketing candidate).
-func (h *Handler) dryRun(prep *tasks.Prepared, payload any) dryRunBody {
-	out := dryRunBody{Encoding: prep.Encoding, Segments: prep.Segments, Recipients: prep.Recipients, Messages: prep.Messages}
-	if payload != nil {
-		out.SendAt = h.marketingSendAt(payload)
+func one(p *tasks.Plan, err error) ([]tasks.Plan, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []tasks.Plan{*p}, nil
+}
+
+// planBody is a dry run's answer; send_at only when the marketing window
+// moved the send time.
+func (h *Handler) planBody(p tasks.Plan) dryRunBody {
+	out := dryRunBody{Encoding: p.Encoding, Segments: p.Segments, Recipients: p.Recipients, Messages: p.Messages}
+	if p.Deferred {
+		out.SendAt = h.timestamp(p.SendAt)
 	}
 	return out
-}
-
-// marketingSendAt asks Config.MarketingSendAt (the commercial window) when
-// payload would really leave, formatted for an answer ("" when not moved).
-func (h *Handler) marketingSendAt(payload any) string {
-	if h.cfg.MarketingSendAt == nil {
-		return ""
-	}
-	return h.timestamp(h.cfg.MarketingSendAt(payload, h.now()))
 }
 
 // validationProblem is the 422 of a *tasks.ValidationError, nil for any

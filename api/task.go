@@ -90,38 +90,26 @@ func (h *Handler) cancelTask(w http.ResponseWriter, _ *http.Request, req *reques
 	outcome, err := bounded(ctx, func(ctx context.Context) (tasks.CancelOutcome, error) {
 		return h.cfg.Inspector.Cancel(ctx, req.id, h.cfg.Deleter, h.now())
 	})
-	var (
-		ce *tasks.CancelError
-		pe *smsmode.Error
-	)
+	var ce *tasks.CancelError
 	switch {
+	case err == nil && outcome == tasks.AlreadyExpired:
+		req.outcome = string(outcome)
+		return h.fail(w, req, newProblem(problemCannotCancel, "cannot cancel "+req.id+": it expired, nothing was sent"))
 	case err == nil:
 		req.outcome = string(outcome)
 		return writeJSON(w, http.StatusOK, cancelledBody{ID: req.id, State: stateCancelled})
-	case errors.As(err, &pe) && pe.Code == smsmode.CodeNotFound:
-		// Cancel asks sMsmode only for a message it holds for a later
-		// date_envoi: "SMS non trouvé" then means it was deleted already
-		// (an earlier cancellation, or sMsmode's web interface).
-		req.outcome = "already deleted at sMsmode"
-		return writeJSON(w, http.StatusOK, cancelledBody{ID: req.id, State: stateCancelled})
-	case errors.As(err, &pe) && pe.Permanent():
-		p := newProblem(problemCannotCancel, fmt.Sprintf("cannot cancel %s: sMsmode refused to delete it (code %d)", req.id, int(pe.Code)))
-		p.cause = err.Error()
-		return h.fail(w, req, p)
-	case errors.Is(err, tasks.ErrNotFound), errors.As(err, &ce):
-		// Cancelling twice is not an error: a task the Inspector remembers
-		// as cancelled answers as the first time did.
-		if st, serr := h.status(ctx, req.id); serr == nil && st.State == stateCancelled {
-			return writeJSON(w, http.StatusOK, cancelledBody{ID: req.id, State: stateCancelled})
-		}
-		if ce != nil {
-			return h.fail(w, req, newProblem(problemCannotCancel, "cannot cancel "+req.id+": "+ce.Reason))
-		}
+	case errors.Is(err, tasks.ErrNotFound):
 		return h.fail(w, req, notFound(req.id))
+	case errors.As(err, &ce) && !ce.Temporary:
+		return h.fail(w, req, newProblem(problemCannotCancel, "cannot cancel "+req.id+": "+ce.Reason))
 	}
-	// Redis unreachable, or sMsmode temporarily unavailable: repeat later.
+	// Redis unreachable, sMsmode temporarily unavailable, a worker handing
+	// it over right now: repeat later.
 	p := unavailable(err)
-	p.detail = "the cancellation could not be completed right now (Redis or sMsmode unreachable); repeat it after Retry-After seconds"
+	p.detail = "the cancellation could not be completed right now; repeat it after Retry-After seconds"
+	if ce != nil {
+		p.detail = ce.Reason + "; repeat it after Retry-After seconds"
+	}
 	return h.fail(w, req, p)
 }
 
@@ -138,8 +126,8 @@ func (h *Handler) status(ctx context.Context, id string) (*tasks.TaskStatus, err
 
 // result renders a task's provider answer.
 func (h *Handler) result(st *tasks.TaskStatus) *resultBody {
-	if st.Result == nil {
-		return nil
+	if st.Result == nil || st.Result.SMSID == "" {
+		return nil // not (yet) accepted, or ended without a send
 	}
 	out := &resultBody{SMSID: st.Result.SMSID, Segments: st.Result.Segments, Encoding: st.Result.Encoding}
 	switch {

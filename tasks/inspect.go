@@ -156,6 +156,8 @@ func (i *Inspector) Status(ctx context.Context, id string) (*TaskStatus, error) 
 		st.ExpiresAt = expiresAt(info.Payload)
 	} else if acc != nil {
 		st.Type = acc.Type
+	} else {
+		st.Type = ending.Type
 	}
 	switch {
 	case ending != nil:
@@ -263,7 +265,11 @@ func (i *Inspector) Cancel(ctx context.Context, id string, provider Deleter, now
 			return "", ErrNotFound
 		}
 	}
-	prior, err := i.ledger.CancelQueued(ctx, id, now)
+	typ := ""
+	if info != nil {
+		typ = info.Type
+	}
+	prior, err := i.ledger.CancelQueued(ctx, id, typ, now)
 	switch {
 	case errors.Is(err, store.ErrInFlight):
 		return "", &CancelError{Temporary: true, Reason: "a worker is handing it to sMsmode right now, or checking an unanswered call; run cancel again in a moment"}
@@ -325,7 +331,10 @@ func (i *Inspector) cancelAtProvider(ctx context.Context, id string, provider De
 		if IsNotHeld(err) {
 			return "", &CancelError{Reason: fmt.Sprintf("too late: sMsmode no longer holds smsID %s (sent or deleted already): %v", acc.SMSID, err)}
 		}
-		return "", &CancelError{Temporary: true, Reason: fmt.Sprintf("deleteSMS.do %s: %v", acc.SMSID, err)}
+		// sMsmode unavailable, no answer, a 5xx: the same cancel may work
+		// later; a refusal (bad credentials, code 32) will not.
+		temporary := smsmode.IsTemporary(err) || smsmode.IsInternal(err) || smsmode.IsAmbiguous(err)
+		return "", &CancelError{Temporary: temporary, Reason: fmt.Sprintf("deleteSMS.do %s: %v", acc.SMSID, err)}
 	}
 	prior, err := i.ledger.End(ctx, id, store.Ending{State: store.StateCancelled, At: now, SMSID: acc.SMSID})
 	if err != nil {

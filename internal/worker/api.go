@@ -1,9 +1,8 @@
 package worker
 
 import (
-	"errors"
+	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/smsq/smsq/api"
 	"github.com/smsq/smsq/tasks"
@@ -18,7 +17,7 @@ func (w *Worker) addAPI(mux *http.ServeMux) error {
 	}
 	enq, err := tasks.NewEnqueuer(w.rdb, w.cfg.TaskOptions())
 	if err != nil {
-		return err
+		return fmt.Errorf("config: API_TOKENS: %w", err)
 	}
 	insp, err := tasks.NewInspector(w.rdb)
 	if err != nil {
@@ -28,34 +27,18 @@ func (w *Worker) addAPI(mux *http.ServeMux) error {
 	for i, t := range w.cfg.APITokens {
 		tokens[i] = api.Token{Name: t.Name, Token: t.Token}
 	}
-	// A request may name the queues of WORKER_QUEUES but events: the
-	// Enqueuer does not refuse that one yet, so the API does.
-	queues := make([]string, 0, len(w.cfg.WorkerQueues))
-	for q := range w.cfg.WorkerQueues {
-		if q != tasks.QueueEvents {
-			queues = append(queues, q)
-		}
-	}
-	if len(queues) == 0 {
-		return errors.New("config: API_TOKENS is set but WORKER_QUEUES lists no queue a message may go to (events is reserved for callbacks)")
-	}
-	slices.Sort(queues)
 	cfg := api.Config{
 		Tokens:     tokens,
 		Enqueuer:   enq,
 		Inspector:  insp,
-		Region:     w.cfg.DefaultRegion,
 		BatchChunk: w.cfg.BatchChunk,
-		Queues:     queues,
 		Location:   w.cfg.Timezone.Location,
 		Logger:     w.log,
 		Registerer: w.reg,
-		// MarketingSendAt: the commercial window (marketing.Window) once
-		// payloads carry "marketing"; dry runs then show the moved send_at.
 	}
 	// Cancelling a message sMsmode holds needs the provider's credentials:
-	// webhook pods have none (w.client is nil), and tasks.Inspector.Cancel
-	// answers such a cancellation with a CancelError (409).
+	// webhook pods have none (w.client is nil), so tasks.Inspector.Cancel
+	// has a worker on queue critical cancel it on their behalf.
 	if w.client != nil {
 		cfg.Deleter = w.client
 	}

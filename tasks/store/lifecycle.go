@@ -23,6 +23,7 @@ const (
 type Ending struct {
 	State string    `json:"state"` // StateCancelled or StateExpired
 	At    time.Time `json:"at"`
+	Type  string    `json:"type,omitempty"` // the task's type, once its queue forgot it
 	// SMSID is the message sMsmode held and deleted (deleteSMS.do), for a
 	// cancellation after hand-over.
 	SMSID string `json:"sms_id,omitempty"`
@@ -64,8 +65,8 @@ var (
 // task's earlier ending (nil when this call recorded it), ErrAccepted when
 // sMsmode accepted it (cancel it there, then End), or ErrInFlight when a
 // call is under way or its outcome unknown (try again shortly).
-func (l *Ledger) CancelQueued(ctx context.Context, taskID string, at time.Time) (*Ending, error) {
-	b, err := json.Marshal(Ending{State: StateCancelled, At: at})
+func (l *Ledger) CancelQueued(ctx context.Context, taskID, typ string, at time.Time) (*Ending, error) {
+	b, err := json.Marshal(Ending{State: StateCancelled, At: at, Type: typ})
 	if err != nil {
 		return nil, err
 	}
