@@ -24,6 +24,7 @@ case "${1:-}" in
   ci)
     want make make
     want promtool prometheus
+    want npx nodejs npm          # scripts/lint-openapi.sh (Redocly needs Node 20 or later)
     want redis-server redis-server
     want gcc gcc
     want curl curl ca-certificates
