@@ -6,29 +6,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/smsq/smsq/tasks/internal/rules"
 
 	"github.com/smsq/smsq/tasks/store"
 )
-
-// RegionOf returns the ISO region code ("FR") of a number in international
-// digits ("33612345678"), or "" when it has none.
-func RegionOf(number string) string {
-	n, err := phonenumbers.Parse("+"+number, "")
-	if err != nil {
-		return ""
-	}
-	return phonenumbers.GetRegionCodeForNumber(n)
-}
-
-// Destinations counts a message's numbers per region.
-func Destinations(numbers []string) map[string]int {
-	out := map[string]int{}
-	for _, n := range numbers {
-		out[RegionOf(n)]++
-	}
-	return out
-}
 
 // capLimit is Options.DailyCap as the store wants it.
 func capLimit(caps map[string]int) func(string) (int, bool) {
@@ -51,7 +32,7 @@ func (e *Enqueuer) checkDestinations(ctx context.Context, prep *Prepared, now ti
 	}
 	if len(e.opts.AllowedCountries) > 0 {
 		for _, n := range numbers {
-			if r := RegionOf(n); !slices.Contains(e.opts.AllowedCountries, r) {
+			if r := rules.RegionOf(n); !slices.Contains(e.opts.AllowedCountries, r) {
 				return invalid(field(n), "%s is a destination in %q, which ALLOWED_COUNTRIES does not allow", n, r)
 			}
 		}
@@ -59,11 +40,11 @@ func (e *Enqueuer) checkDestinations(ctx context.Context, prep *Prepared, now ti
 	if len(e.opts.DailyCap) == 0 {
 		return nil
 	}
-	err := e.caps.Check(ctx, now.In(e.opts.Location), Destinations(numbers), capLimit(e.opts.DailyCap))
+	err := e.caps.Check(ctx, now.In(e.opts.Location), rules.Destinations(numbers), capLimit(e.opts.DailyCap))
 	var over *store.OverCapError
 	if errors.As(err, &over) {
 		for _, n := range numbers {
-			if RegionOf(n) == over.Region {
+			if rules.RegionOf(n) == over.Region {
 				return invalid(field(n), "%v (DAILY_COUNTRY_CAP)", over)
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/smsq/smsq/tasks/internal/rules"
+
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -305,7 +307,7 @@ func (e *Enqueuer) plan(ctx context.Context, prep *Prepared, queue string, sendA
 	if !expiresAt.IsZero() && !expiresAt.After(now) {
 		return nil, invalid("expires_at", "%s has passed", expiresAt.Format(time.RFC3339))
 	}
-	t := When(now, sendAt, expiresAt, commercial, e.opts.Marketing)
+	t := rules.When(now, sendAt, expiresAt, commercial, e.opts.Marketing)
 	if t.Expired {
 		when := "send_at"
 		if t.Deferred {
@@ -329,16 +331,6 @@ func recipientFields(numbers []string) func(string) string {
 func rowFields(numbers []string) func(string) string {
 	return func(n string) string { return fmt.Sprintf("rows[%d].to", slices.Index(numbers, n)) }
 }
-
-// sendRetryMargin is one asynq retry more than MAX_RETRY on send tasks:
-// asynq archives any error, even "rate limited", once a task's retries reach
-// its MaxRetry, so the worker keeps one in hand and archives a real failure
-// itself when MAX_RETRY retries are spent.
-const sendRetryMargin = 1
-
-// SendRetries returns the MAX_RETRY an sms:send, sms:voice or sms:batch
-// task was enqueued with, given asynq's retry maximum of the task.
-func SendRetries(asynqMaxRetry int) int { return max(asynqMaxRetry-sendRetryMargin, 0) }
 
 func (e *Enqueuer) enqueue(ctx context.Context, typ string, p any, id string, plan *Plan) (Enqueued, error) {
 	b, err := json.Marshal(p)
@@ -364,7 +356,7 @@ func (e *Enqueuer) enqueue(ctx context.Context, typ string, p any, id string, pl
 			return res, nil
 		}
 	}
-	err = e.put(ctx, asynq.NewTask(typ, b), res.ID, plan.Queue, e.opts.MaxRetry+sendRetryMargin)
+	err = e.put(ctx, asynq.NewTask(typ, b), res.ID, plan.Queue, rules.AsynqMaxRetry(e.opts.MaxRetry))
 	if errors.Is(err, errDuplicate) {
 		res.Duplicate = true
 		return res, nil

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smsq/smsq/tasks/internal/rules"
+
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
@@ -34,7 +36,7 @@ func TestNewEnqueuerRefusesMissingSettings(t *testing.T) {
 }
 
 // Zero means what MAX_RETRY=0 and TASK_RETENTION=0 say: no retry, nothing
-// kept. A send keeps one asynq retry in hand (tasks.SendRetries), so that
+// kept. A send keeps one asynq retry in hand (rules.SendRetries), so that
 // being rate limited on its last attempt sends it back to the queue.
 func TestEnqueuerZeroSettings(t *testing.T) {
 	t.Parallel()
@@ -52,7 +54,7 @@ func TestEnqueuerZeroSettings(t *testing.T) {
 	info, err := insp.GetTaskInfo(tasks.QueueDefault, "s")
 	require.NoError(t, err)
 	require.Equal(t, 1, info.MaxRetry)
-	require.Equal(t, 0, tasks.SendRetries(info.MaxRetry))
+	require.Equal(t, 0, rules.SendRetries(info.MaxRetry))
 	require.Zero(t, info.Retention)
 	events, err := insp.ListPendingTasks(tasks.QueueEvents)
 	require.NoError(t, err)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/smsq/smsq/tasks/internal/rules"
+
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
@@ -194,11 +196,11 @@ func expiresAt(payload []byte) time.Time {
 }
 
 // maxRetry is the task's MAX_RETRY: send tasks keep one asynq retry in
-// hand (see SendRetries).
+// hand (see rules.SendRetries).
 func maxRetry(info *asynq.TaskInfo) int {
 	switch info.Type {
 	case TypeSend, TypeVoice, TypeBatch:
-		return SendRetries(info.MaxRetry)
+		return rules.SendRetries(info.MaxRetry)
 	}
 	return info.MaxRetry
 }
@@ -229,16 +231,6 @@ type CancelError struct {
 
 // Error implements error.
 func (e *CancelError) Error() string { return "cannot cancel: " + e.Reason }
-
-// TypeCancel is the task that cancels at sMsmode, on behalf of a producer
-// without provider credentials, a message it already holds.
-const TypeCancel = "sms:cancel"
-
-// CancelPayload is the payload of sms:cancel.
-type CancelPayload struct {
-	TaskID string `json:"task_id"`
-	SMSID  string `json:"sms_id"`
-}
 
 // cancelWait bounds how long Cancel waits for a worker to cancel at
 // sMsmode on its behalf, when ctx has no earlier deadline.
@@ -328,7 +320,7 @@ func (i *Inspector) cancelAtProvider(ctx context.Context, id string, provider De
 		if prior, _ := i.ledger.Ending(ctx, id); prior != nil {
 			return endedOutcome(prior), nil // a concurrent cancel won
 		}
-		if IsNotHeld(err) {
+		if rules.IsNotHeld(err) {
 			return "", &CancelError{Reason: fmt.Sprintf("too late: sMsmode no longer holds smsID %s (sent or deleted already): %v", acc.SMSID, err)}
 		}
 		// sMsmode unavailable, no answer, a 5xx: the same cancel may work
@@ -346,22 +338,15 @@ func (i *Inspector) cancelAtProvider(ctx context.Context, id string, provider De
 	return CancelledAtProvider, nil
 }
 
-// IsNotHeld reports whether deleteSMS.do's error says the message is not
-// (or no longer) held: code 61, "SMS non trouvé".
-func IsNotHeld(err error) bool {
-	var pe *smsmode.Error
-	return errors.As(err, &pe) && pe.Code == smsmode.CodeNotFound
-}
-
 // delegateCancel asks a worker (which has the provider's credentials) to
 // delete the message, and waits for the ledger to say it did.
 func (i *Inspector) delegateCancel(ctx context.Context, id string, acc *store.Acceptance) (CancelOutcome, error) {
-	b, err := json.Marshal(CancelPayload{TaskID: id, SMSID: acc.SMSID})
+	b, err := json.Marshal(rules.CancelPayload{TaskID: id, SMSID: acc.SMSID})
 	if err != nil {
 		return "", err
 	}
 	cid := "cancel:" + id
-	_, err = i.client.EnqueueContext(ctx, asynq.NewTask(TypeCancel, b), asynq.TaskID(cid), asynq.Queue(QueueCritical),
+	_, err = i.client.EnqueueContext(ctx, asynq.NewTask(rules.TypeCancel, b), asynq.TaskID(cid), asynq.Queue(QueueCritical),
 		asynq.MaxRetry(5), asynq.Retention(time.Hour), asynq.Timeout(time.Minute))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return "", err

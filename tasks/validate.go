@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/smsq/smsq/marketing"
 	"github.com/smsq/smsq/smsmode"
@@ -386,18 +385,4 @@ func trimPrefix(err error) string {
 		s = strings.TrimPrefix(s, p)
 	}
 	return s
-}
-
-// ScheduleFor returns the date_envoi instant for sendAt: zero (send now) when
-// sendAt is zero, past or within the next minute. A time with seconds is
-// rounded up to the next minute, because date_envoi has minute precision and
-// a message must never leave before the time asked for.
-func ScheduleFor(sendAt, now time.Time) time.Time {
-	if sendAt.IsZero() || !sendAt.After(now.Add(time.Minute)) {
-		return time.Time{}
-	}
-	if t := sendAt.Truncate(time.Minute); !t.Equal(sendAt) {
-		return t.Add(time.Minute)
-	}
-	return sendAt
 }

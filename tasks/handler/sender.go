@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/smsq/smsq/tasks/internal/rules"
+
 	"github.com/hibiken/asynq"
 
 	"github.com/smsq/smsq/marketing"
@@ -110,7 +112,7 @@ func (s *Sender) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(tasks.TypeSend, s.ProcessSend)
 	mux.HandleFunc(tasks.TypeVoice, s.ProcessVoice)
 	mux.HandleFunc(tasks.TypeBatch, s.ProcessBatch)
-	mux.HandleFunc(tasks.TypeCancel, s.ProcessCancel)
+	mux.HandleFunc(rules.TypeCancel, s.ProcessCancel)
 }
 
 // job is one provider call, whatever the task type.
@@ -272,7 +274,7 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 	}
 	// The instant of hand-over decides, whatever happened before (a retry,
 	// a backlog, a crash): expiry and the marketing window.
-	timing := tasks.When(s.cfg.Now(), j.sendAt, j.expiresAt, j.marketing, s.cfg.Marketing)
+	timing := rules.When(s.cfg.Now(), j.sendAt, j.expiresAt, j.marketing, s.cfg.Marketing)
 	if timing.Expired {
 		return s.expire(ctx, t, id)
 	}
@@ -349,7 +351,7 @@ func (s *Sender) expire(ctx context.Context, t *asynq.Task, id string) error {
 // credentials asks a worker to delete a message sMsmode holds
 // (tasks.Inspector.Cancel), and waits for the ledger to record it.
 func (s *Sender) ProcessCancel(ctx context.Context, t *asynq.Task) error {
-	var p tasks.CancelPayload
+	var p rules.CancelPayload
 	if err := decode(t, &p); err != nil {
 		return err
 	}
@@ -362,7 +364,7 @@ func (s *Sender) ProcessCancel(ctx context.Context, t *asynq.Task) error {
 		return s.writeResult(t, tasks.Result{State: e.State, At: e.At, SMSID: e.SMSID})
 	}
 	if err := s.cfg.Provider.DeleteSMS(ctx, p.SMSID); err != nil {
-		if tasks.IsNotHeld(err) {
+		if rules.IsNotHeld(err) {
 			return Archive(fmt.Errorf("sMsmode no longer holds smsID %s (sent or deleted already): %w", p.SMSID, err))
 		}
 		return err
@@ -388,7 +390,7 @@ func (s *Sender) takeDestinations(ctx context.Context, j job) (*taken, error) {
 	if len(s.cfg.AllowedCountries) == 0 && len(s.cfg.DailyCap) == 0 {
 		return nil, nil
 	}
-	counts := tasks.Destinations(j.recipients)
+	counts := rules.Destinations(j.recipients)
 	for region := range counts {
 		if len(s.cfg.AllowedCountries) > 0 && !slices.Contains(s.cfg.AllowedCountries, region) {
 			s.refused(region, "country_not_allowed")
@@ -552,11 +554,11 @@ func (s *Sender) classify(ctx context.Context, err error) error {
 }
 
 // retryBudget is the MAX_RETRY of the running send task (see
-// tasks.SendRetries): past it, a failure archives the task.
+// rules.SendRetries): past it, a failure archives the task.
 func retryBudget(ctx context.Context) int {
 	m, ok := asynq.GetMaxRetry(ctx)
 	if !ok {
 		return 0
 	}
-	return tasks.SendRetries(m)
+	return rules.SendRetries(m)
 }

@@ -1,4 +1,4 @@
-package tasks
+package rules
 
 import (
 	"time"
@@ -48,4 +48,18 @@ func When(now, sendAt, expiresAt time.Time, commercial bool, window *marketing.W
 	}
 	t.DateEnvoi = ScheduleFor(at, now)
 	return t
+}
+
+// ScheduleFor returns the date_envoi instant for sendAt: zero (send now) when
+// sendAt is zero, past or within the next minute. A time with seconds is
+// rounded up to the next minute, because date_envoi has minute precision and
+// a message must never leave before the time asked for.
+func ScheduleFor(sendAt, now time.Time) time.Time {
+	if sendAt.IsZero() || !sendAt.After(now.Add(time.Minute)) {
+		return time.Time{}
+	}
+	if t := sendAt.Truncate(time.Minute); !t.Equal(sendAt) {
+		return t.Add(time.Minute)
+	}
+	return sendAt
 }

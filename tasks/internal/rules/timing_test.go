@@ -1,14 +1,23 @@
-package tasks_test
+package rules_test
 
 import (
 	"testing"
 	"time"
 
+	"github.com/smsq/smsq/tasks/internal/rules"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/marketing"
-	"github.com/smsq/smsq/tasks"
 )
+
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
 
 func frenchWindow(t *testing.T) *marketing.Window {
 	t.Helper()
@@ -60,7 +69,7 @@ func TestWhen(t *testing.T) {
 			if tc.expiresAt != "" {
 				expiresAt = at(tc.expiresAt)
 			}
-			got := tasks.When(at(tc.now), sendAt, expiresAt, tc.marketing, w)
+			got := rules.When(at(tc.now), sendAt, expiresAt, tc.marketing, w)
 			require.Equal(t, tc.expired, got.Expired)
 			require.Equal(t, tc.deferred, got.Deferred)
 			if tc.dateEnvoi == "" {
