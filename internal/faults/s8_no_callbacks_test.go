@@ -25,10 +25,11 @@ import (
 // listens on, so every callback the provider makes fails. Two worker pods
 // share one Redis, with DLR_POLL_AFTER=2s.
 //
-// The load: sends to one or two recipients, voice messages (which never
-// get callbacks anyway) and one batch. The provider first reports every
-// recipient "delivered to operator" (13, not final), and only later
-// "received" (11, final), so polling has to come back after its back-off.
+// The load: sends to one or two recipients, voice messages and one batch.
+// The provider first reports every SMS recipient "delivered to operator"
+// (13, not final), and only later "received" (11, final), so polling has
+// to come back after its back-off. A voice message has no operator states:
+// it is "listened" (16, final) in the second phase.
 //
 // What must hold: every recipient's final status reaches `enqueue status`
 // (the real CLI, reading what the workers stored); each status is exactly
@@ -93,9 +94,14 @@ func TestNoCallbacks(t *testing.T) {
 	}
 	waitCompleted(t, srv, tasks.QueueDefault, append(append([]string(nil), sendIDs...), voiceIDs...), within, w1)
 	waitCompleted(t, srv, tasks.QueueLow, []string{batchID}, within, w1)
-	total := 0
-	for _, ns := range recipients {
+	total, events := 0, 0 // recipients; statuses they go through
+	for id, ns := range recipients {
 		total += len(ns)
+		if strings.HasPrefix(id, "nocb-voice") {
+			events += len(ns)
+		} else {
+			events += 2 * len(ns)
+		}
 	}
 
 	insp := proctest.Inspector(t, srv.Client())
@@ -111,8 +117,18 @@ func TestNoCallbacks(t *testing.T) {
 		}
 		return out
 	}
-	allAt := func(status int) bool {
+	isVoice := map[string]bool{}
+	for _, id := range voiceIDs {
+		isVoice[id] = true
+	}
+	// allAt reports whether every SMS recipient is at sms and every voice
+	// recipient at voice.
+	allAt := func(sms, voice int) bool {
 		for id, ns := range recipients {
+			status := sms
+			if isVoice[id] {
+				status = voice
+			}
 			got := statusOf(id)
 			for _, n := range ns {
 				if got[n] != status {
@@ -123,8 +139,9 @@ func TestNoCallbacks(t *testing.T) {
 		return true
 	}
 
-	// Phase 1: the operator's acknowledgements (13) arrive by polling only.
-	require.Eventually(t, func() bool { return allAt(13) }, within, 250*time.Millisecond,
+	// Phase 1: the operator's acknowledgements (13) arrive by polling only;
+	// a call not yet made is still "sent" (0).
+	require.Eventually(t, func() bool { return allAt(13, 0) }, within, 250*time.Millisecond,
 		"not every recipient's first status arrived by polling\nworker 1:\n%s", w1.Tail(20))
 	phase1 := time.Since(started)
 
@@ -133,14 +150,18 @@ func TestNoCallbacks(t *testing.T) {
 	for id, ns := range recipients {
 		st, err := insp.Status(ctx, id)
 		require.NoError(t, err)
+		final := smsmode.StatusReceived
+		if isVoice[id] {
+			final = smsmode.StatusListened
+		}
 		for _, n := range ns {
-			// The status is set; its callback fails (voice has none).
-			if err := fake.Deliver(st.Acceptance.SMSID, n, smsmode.StatusReceived); err != nil {
+			// The status is set; its callback fails.
+			if err := fake.Deliver(st.Acceptance.SMSID, n, final); err != nil {
 				require.ErrorContains(t, err, "connection refused", "%s %s", id, n)
 			}
 		}
 	}
-	require.Eventually(t, func() bool { return allAt(11) }, within, 250*time.Millisecond,
+	require.Eventually(t, func() bool { return allAt(11, 16) }, within, 250*time.Millisecond,
 		"not every recipient's final status arrived by polling\nworker 1:\n%s", w1.Tail(20))
 	finalLag := time.Since(delivered)
 
@@ -148,8 +169,12 @@ func TestNoCallbacks(t *testing.T) {
 	for id, ns := range recipients {
 		code, out, errOut := run(t, env, "status", id)
 		require.Equal(t, 0, code, errOut)
+		want := "received [11]"
+		if isVoice[id] {
+			want = "listened [16]"
+		}
 		for _, n := range ns {
-			require.Contains(t, out, fmt.Sprintf("  %-15s received [11] at", n), "task %s", id)
+			require.Contains(t, out, fmt.Sprintf("  %-15s %s at", n, want), "task %s", id)
 		}
 	}
 
@@ -169,7 +194,7 @@ func TestNoCallbacks(t *testing.T) {
 	}, within, 250*time.Millisecond)
 	info := queueCounts(t, ainsp, tasks.QueueEvents)
 	require.Zero(t, info.Archived)
-	require.Equal(t, 2*total, info.Completed, "one sms:delivery per recipient for 13 and one for 11")
+	require.Equal(t, events, info.Completed, "one sms:delivery per SMS recipient for 13 and one for 11, one per call for 16")
 
 	// The index is empty once every recipient is final.
 	require.Eventually(t, func() bool {
@@ -184,9 +209,9 @@ func TestNoCallbacks(t *testing.T) {
 	require.False(t, strings.Contains(out, "no-callback-secret-2f8e1a"), "the webhook secret is in a worker log")
 	fig(t, "load", "%d sends (1 or 2 recipients), %d voice, 1 batch of %d rows: %d messages, %d recipients; 2 worker pods", sends, voices, rows, messages, total)
 	fig(t, "callbacks made / reached the webhook", "%d / 0", len(cbs))
-	fig(t, "compteRendu.do requests", "%d (%.1f per message, two statuses each)", polls, float64(polls)/float64(messages))
+	fig(t, "compteRendu.do requests", "%d (%.1f per message; two statuses per SMS, one per call)", polls, float64(polls)/float64(messages))
 	fig(t, "first statuses by polling within", "%v of the start (DLR_POLL_AFTER %v; %d messages at the default bound of %d polls/s)", phase1.Round(100*time.Millisecond), after, messages, handler.DefaultPollRate)
 	fig(t, "final statuses by polling within", "%v of the handsets' reception", finalLag.Round(100*time.Millisecond))
-	fig(t, "sms:delivery events", "%d for %d recipients × 2 statuses (no duplicate)", info.Completed, total)
+	fig(t, "sms:delivery events", "%d for %d statuses of %d recipients (no duplicate)", info.Completed, events, total)
 	fig(t, "duration", "%v", time.Since(started).Round(time.Second))
 }
