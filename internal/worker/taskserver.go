@@ -15,12 +15,15 @@ import (
 	"github.com/smsq/smsq/webhook"
 )
 
-// TaskStack is what a task pod runs: the asynq server's configuration and
+// TaskStack is what a task pod runs: the asynq servers' configurations and
 // the handler mux with its middlewares. Benchmarks build it to measure
 // exactly the production handler stack without the HTTP side.
 type TaskStack struct {
-	Config asynq.Config
-	Mux    *asynq.ServeMux
+	Config asynq.Config // the main server: WORKER_QUEUES, WORKER_CONCURRENCY
+	// Critical is the critical lane's server (see lanes.go): queue critical
+	// alone, CRITICAL_CONCURRENCY slots, on the same Mux; nil without a lane.
+	Critical *asynq.Config
+	Mux      *asynq.ServeMux
 }
 
 // NewTaskStack builds the task server of cfg as New does: the logging and
@@ -47,7 +50,7 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 		Observer: metrics.Observer{Metrics: m},
 	}
 	if cfg.Rate > 0 {
-		sc.Limiter = handler.NewRedisLimiter(rdb, cfg.Rate)
+		sc.Limiter = handler.NewRedisLimiter(rdb, cfg.Rate, handler.WithReserve(cfg.RateReserve))
 	}
 	if cfg.WebhookPublicURL != "" && len(cfg.WebhookSecret) > 0 {
 		sc.NotificationURL = webhook.DeliveryURL(cfg.WebhookPublicURL, cfg.WebhookSecret.Current())
@@ -84,7 +87,7 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 	events.Register(mux)
 
 	retry := handler.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
-	return &TaskStack{Mux: mux, Config: asynq.Config{
+	ts := &TaskStack{Mux: mux, Config: asynq.Config{
 		Concurrency:     cfg.WorkerConcurrency,
 		Queues:          map[string]int(cfg.WorkerQueues),
 		RetryDelayFunc:  retry.Delay,
@@ -98,7 +101,9 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 		TaskCheckInterval: 20 * time.Millisecond,
 		// Retries and rate-limited tasks come back within a second of their time.
 		DelayedTaskCheckInterval: time.Second,
-	}}, nil
+	}}
+	ts.Critical = criticalLane(cfg, ts.Config)
+	return ts, nil
 }
 
 // taskServer runs an asynq server on the process's Redis client.
