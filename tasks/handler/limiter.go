@@ -52,34 +52,37 @@ type Reservation struct {
 }
 
 // RedisLimiter is the rate budget shared by every pod through one Redis key:
-// a GCRA schedule (one request every 1/rate seconds) in one Lua script that
-// reads Redis's clock, so that the pods' clocks do not matter.
+// a GCRA schedule (one request every interval = 1/rate) in one Lua script
+// that reads Redis's clock, so that the pods' clocks do not matter.
 //
 // Priority is a matter of how far ahead of the schedule a request may go:
 //
-//   - a normal request only books the next slot (at most one interval
-//     ahead) and leaves when it comes. Booking it, rather than asking again
-//     at that instant, keeps the rate whole when waiters wake up late: a
-//     campaign alone gets the entire rate in steady state.
-//   - a critical request may leave up to reserve intervals before its slot
-//     (the reserve is a burst only critical requests may take), and may book
-//     slots up to a second ahead (or one interval when that is longer). It
-//     therefore never waits behind normal waiters, which can only ever hold
-//     the next slot: with a reserve of 2 or more, a critical request arriving
-//     while a campaign drains the budget leaves at once; with 1 it waits at
-//     most one interval; with 0 at most two.
+//   - a normal request leaves when its turn has come; otherwise it is told
+//     when to ask again and takes nothing.
+//   - a critical request may leave up to reserve intervals before its turn
+//     (the reserve is a burst only critical requests may take), and when it
+//     cannot leave now it books a later slot, up to a second ahead (or one
+//     interval when that is longer). Normal waiters book nothing, so a
+//     critical request never waits behind them: with a reserve of 1 or more
+//     it leaves at once even while a campaign drains the budget; with 0 it
+//     waits at most one interval.
 //
-// What the provider sees: rate requests per second on average, and in any
-// one-second window at most ⌈rate⌉ + reserve, the reserve's burst being
-// taken out of the normal requests' share right after (give or take the
-// pods' timer jitter). After a lull, a campaign starts at one request per
-// interval, without a burst.
+// The reserve is a burst, not a share of the rate: a campaign alone gets the
+// whole rate in steady state (less what its waiters lose by waking up late:
+// a Redis round trip per request, as any shared limiter).
+//
+// What the provider sees: rate requests per second on average (what the
+// reserve's burst gives critical requests is taken from the normal ones
+// right after), and in any one-second window at most ⌈rate⌉ + reserve
+// requests, give or take the pods' timer and network jitter. After a lull,
+// a campaign starts at one request per interval, without a burst.
 type RedisLimiter struct {
 	rdb     redis.UniversalClient
 	key     string
 	reserve int
 	// Script arguments, in microseconds.
 	interval, criticalTolerance, criticalHorizon string
+	now                                          func() time.Time // tests: instead of Redis's clock
 }
 
 // LimiterOption configures a RedisLimiter.
@@ -114,14 +117,18 @@ func NewRedisLimiter(rdb redis.UniversalClient, perSecond float64, opts ...Limit
 // reserveScript books one request in the schedule stored at KEYS[1] (the
 // theoretical arrival time of the next request, in microseconds of Redis's
 // clock). ARGV: interval, tolerance (how long before its slot the request
-// may leave) and horizon (how far ahead it may book), in microseconds.
-// It returns {1, wait} when booked, {0, retry} when not.
+// may leave) and horizon (how far ahead it may book), in microseconds, and
+// optionally the time for tests. It returns {1, wait} when booked, {0,
+// retry} when not.
 var reserveScript = redis.NewScript(`
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local horizon = tonumber(ARGV[3])
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = tonumber(ARGV[4])
+if not now then
+	local t = redis.call("TIME")
+	now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 local tat = tonumber(redis.call("GET", KEYS[1]) or "0")
 if tat < now then
 	tat = now
@@ -141,11 +148,15 @@ return {1, math.ceil(wait)}
 
 // Reserve implements Limiter.
 func (l *RedisLimiter) Reserve(ctx context.Context, p Priority) (Reservation, error) {
-	tolerance, horizon := "0", l.interval // normal: the next slot at most
+	tolerance, horizon := "0", "0" // normal requests book nothing
 	if p == PriorityCritical {
 		tolerance, horizon = l.criticalTolerance, l.criticalHorizon
 	}
-	res, err := reserveScript.Run(ctx, l.rdb, []string{l.key}, l.interval, tolerance, horizon).Int64Slice()
+	now := ""
+	if l.now != nil {
+		now = strconv.FormatInt(l.now().UnixMicro(), 10)
+	}
+	res, err := reserveScript.Run(ctx, l.rdb, []string{l.key}, l.interval, tolerance, horizon, now).Int64Slice()
 	if err != nil {
 		return Reservation{}, err
 	}

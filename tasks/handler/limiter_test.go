@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ import (
 
 // step is one Reserve call and what it must answer. Delays are in
 // intervals of the schedule; the answer may be shorter by the time the test
-// took to get there (time only brings slots nearer), never longer.
+// took to get there, never longer.
 type step struct {
 	p      handler.Priority
 	booked bool
@@ -43,20 +42,21 @@ func TestLimiterCriticalPassesAheadOfNormalWaiters(t *testing.T) {
 		reserve: 2,
 		steps: []step{
 			{normal, true, 0},                      // a campaign takes the budget…
-			{normal, true, 1},                      // …books the next slot…
 			{normal, false, 1}, {normal, false, 1}, // …and the rest of it waits, booking nothing
 			{critical, true, 0},  // an OTP leaves at once, ahead of every waiter
-			{critical, true, 1},  // a second one books the next slot
-			{normal, false, 3},   // the waiters now wait for the reserve to come back
-			{critical, false, 1}, // a third OTP in a burst waits for the budget, not for the campaign
+			{critical, true, 0},  // so does a second one: the reserve's burst
+			{critical, true, 1},  // a third one books the next slot
+			{normal, false, 4},   // the waiters now wait for the reserve to come back
+			{critical, false, 1}, // a fourth one in a burst waits for the budget, not for the campaign
 		},
 	}, {
 		name:    "reserve 1",
 		reserve: 1,
 		steps: []step{
-			{normal, true, 0}, {normal, true, 1}, {normal, false, 1},
-			{critical, true, 1}, // behind the one slot a normal request booked, not behind its waiters
+			{normal, true, 0}, {normal, false, 1},
+			{critical, true, 0}, // the reserve of one, even while the campaign waits
 			{normal, false, 2},
+			{critical, true, 1}, // the next slot: before every normal waiter
 		},
 	}, {
 		name:    "after a lull",
@@ -64,13 +64,13 @@ func TestLimiterCriticalPassesAheadOfNormalWaiters(t *testing.T) {
 		steps: []step{
 			{critical, true, 0}, {critical, true, 0}, {critical, true, 0}, // the reserve's burst: 1 + 2
 			{critical, true, 1},
-			{normal, false, 3}, // the campaign gets no burst
+			{normal, false, 4}, // the campaign gets no burst
 		},
 	}, {
 		name:    "normal requests alone",
 		reserve: 2,
 		steps: []step{
-			{normal, true, 0}, {normal, true, 1}, {normal, false, 1}, // one request per interval, no burst
+			{normal, true, 0}, {normal, false, 1}, {normal, false, 1}, // one request per interval, no burst
 		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,8 +90,7 @@ func TestLimiterCriticalPassesAheadOfNormalWaiters(t *testing.T) {
 }
 
 // Without a reserve, a critical request still books ahead of the normal
-// waiters (up to a second ahead), without any burst: the provider never sees
-// more than the rate.
+// waiters (up to a second ahead), without any burst.
 func TestLimiterWithoutReserveStillPutsCriticalFirst(t *testing.T) {
 	t.Parallel()
 	rdb := redistest.Start(t).Client()
@@ -105,67 +104,41 @@ func TestLimiterWithoutReserveStillPutsCriticalFirst(t *testing.T) {
 		return r
 	}
 	require.Equal(t, handler.Reservation{Booked: true}, reserve(normal))
-	r := reserve(normal)
-	require.True(t, r.Booked)
+	require.False(t, reserve(normal).Booked, "normal waiters book nothing")
+	r := reserve(critical)
+	require.True(t, r.Booked, "critical books the next slot…")
 	require.LessOrEqual(t, r.Delay, interval)
-	require.False(t, reserve(normal).Booked, "normal waiters book one slot ahead at most")
-	r = reserve(critical)
-	require.True(t, r.Booked, "critical books beyond the waiters")
-	require.LessOrEqual(t, r.Delay, 2*interval, "after the slot a normal request holds, not after its waiters")
 	r = reserve(normal)
 	require.False(t, r.Booked)
-	require.Greater(t, r.Delay, interval, "the waiters now come after the critical request")
+	require.Greater(t, r.Delay, interval, "…and the normal waiters come after it")
 }
 
-// sendLoop does what Sender.wait does, n times in all across workers
-// goroutines, and returns the times the requests left.
-func sendLoop(t *testing.T, l handler.Limiter, p handler.Priority, workers, n int) []time.Time {
-	t.Helper()
-	var (
-		mu    sync.Mutex
-		sent  []time.Time
-		wg    sync.WaitGroup
-		ctx   = context.Background()
-		taken = 0
-	)
-	for range workers {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				if taken == n {
-					mu.Unlock()
-					return
-				}
-				taken++
-				mu.Unlock()
-				for {
-					r, err := l.Reserve(ctx, p)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					time.Sleep(r.Delay) // the wait for the budget itself, as in Sender.wait
-					if r.Booked {
-						break
-					}
-				}
-				mu.Lock()
-				sent = append(sent, time.Now())
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
-	return sent
+// simulation replays traffic against a RedisLimiter in virtual time: a
+// campaign of workers waiters asking as Sender.wait does (not booked: ask
+// again after Delay, late by late; booked: leave after Delay), and a
+// critical request every otpEvery, each asking until it is booked.
+type simulation struct {
+	rate     float64
+	reserve  int
+	workers  int
+	late     time.Duration
+	otpEvery time.Duration // 0: none
+	length   time.Duration
+}
+
+type simResult struct {
+	campaign, otps []time.Time     // departures
+	otpWaits       []time.Duration // arrival to departure
 }
 
 // maxInOneSecond is the most requests that left within any one second.
-func maxInOneSecond(times []time.Time) int {
+func (r simResult) maxInOneSecond() int {
+	all := append(slices.Clone(r.campaign), r.otps...)
+	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
 	most := 0
-	for i := range times {
+	for i := range all {
 		j := i
-		for j < len(times) && times[j].Sub(times[i]) < time.Second {
+		for j < len(all) && all[j].Sub(all[i]) < time.Second {
 			j++
 		}
 		most = max(most, j-i)
@@ -173,41 +146,96 @@ func maxInOneSecond(times []time.Time) int {
 	return most
 }
 
-// A campaign alone gets the whole rate: slots are booked, so a waiter that
-// wakes up late does not lose its turn (it would take every waiter
-// oversleeping by more than an interval to lose one).
-func TestLimiterCampaignAloneGetsTheWholeRate(t *testing.T) {
-	t.Parallel()
+func (s simulation) run(t *testing.T) simResult {
+	t.Helper()
 	rdb := redistest.Start(t).Client()
-	const rate, n = 10, 31
-	l := handler.NewRedisLimiter(rdb, rate, handler.WithReserve(2))
-	sent := sendLoop(t, l, normal, 20, n)
-	require.Len(t, sent, n)
-	got := float64(n-1) / sent[n-1].Sub(sent[0]).Seconds()
-	t.Logf("%.2f requests/s for a rate of %d", got, rate)
-	require.GreaterOrEqual(t, got, 0.95*rate, "steady-state rate of a campaign alone")
-	require.LessOrEqual(t, maxInOneSecond(sent), rate+1, "no burst for normal requests (one of timer jitter)")
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var vt time.Duration // virtual time since start
+	l := handler.NewRedisLimiter(rdb, s.rate, handler.WithReserve(s.reserve))
+	handler.SetLimiterClock(l, func() time.Time { return start.Add(vt) })
+
+	type waiter struct {
+		p       handler.Priority
+		wake    time.Duration
+		arrived time.Duration
+	}
+	ws := make([]*waiter, s.workers)
+	for i := range ws {
+		ws[i] = &waiter{p: normal}
+	}
+	nextOTP := s.otpEvery
+	var res simResult
+	ctx := context.Background()
+	for {
+		if s.otpEvery > 0 && nextOTP <= vt {
+			ws = append(ws, &waiter{p: critical, wake: nextOTP, arrived: nextOTP})
+			nextOTP += s.otpEvery
+		}
+		next := slices.MinFunc(ws, func(a, b *waiter) int { return int(a.wake - b.wake) })
+		if s.otpEvery > 0 && nextOTP < next.wake {
+			vt = nextOTP
+			continue
+		}
+		if next.wake >= s.length {
+			return res
+		}
+		vt = next.wake
+		r, err := l.Reserve(ctx, next.p)
+		require.NoError(t, err)
+		switch {
+		case !r.Booked:
+			next.wake = vt + r.Delay + s.late
+		case next.p == critical:
+			res.otps = append(res.otps, start.Add(vt+r.Delay))
+			res.otpWaits = append(res.otpWaits, vt+r.Delay-next.arrived)
+			ws = slices.DeleteFunc(ws, func(w *waiter) bool { return w == next })
+		default:
+			res.campaign = append(res.campaign, start.Add(vt+r.Delay))
+			next.wake = vt + r.Delay // its next task asks at once
+		}
+	}
 }
 
-// The provider never sees more than rate + reserve requests in a second,
-// however critical and normal requests mix.
-func TestLimiterBoundsWhatTheProviderSees(t *testing.T) {
-	t.Parallel()
-	rdb := redistest.Start(t).Client()
-	const rate, reserve = 10, 2
-	l := handler.NewRedisLimiter(rdb, rate, handler.WithReserve(reserve))
-	var (
-		wg               sync.WaitGroup
-		campaign, otps   []time.Time
-		campaignN, otpsN = 25, 15
-	)
-	wg.Go(func() { campaign = sendLoop(t, l, normal, 10, campaignN) })
-	wg.Go(func() { otps = sendLoop(t, l, critical, 5, otpsN) })
-	wg.Wait()
-	all := append(slices.Clone(campaign), otps...)
-	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
-	require.Len(t, all, campaignN+otpsN)
-	require.LessOrEqual(t, maxInOneSecond(all), rate+reserve+1, "rate + reserve (and one of timer jitter)")
+// The steady state, replayed in virtual time (deterministic): a campaign
+// alone gets the whole rate, whatever the reserve (a burst, not a share of
+// the rate); OTPs pass at once, ahead of its waiters; the provider never sees
+// more than rate + reserve in a second.
+func TestLimiterSteadyState(t *testing.T) {
+	const rate, length = 20, 10 * time.Second
+	interval := time.Second / rate
+	for _, tc := range []struct {
+		name            string
+		sim             simulation
+		campaignAtLeast float64       // requests per second
+		otpWaitAtMost   time.Duration // every OTP
+		perSecondAtMost int
+	}{
+		{"campaign alone", simulation{rate: rate, reserve: 2, workers: 20}, rate, 0, rate},
+		{"campaign alone, no reserve", simulation{rate: rate, workers: 20}, rate, 0, rate},
+		// What a waiter late by a Redis round trip costs: 1 ms a slot.
+		{"campaign alone, waiters 1 ms late", simulation{rate: rate, reserve: 2, workers: 20, late: time.Millisecond}, 0.95 * rate, 0, rate},
+		{"OTPs during a campaign", simulation{rate: rate, reserve: 2, workers: 20, otpEvery: 500 * time.Millisecond}, 0.95 * (rate - 2), 0, rate + 2},
+		{"OTPs during a campaign, reserve 1", simulation{rate: rate, reserve: 1, workers: 20, otpEvery: 500 * time.Millisecond}, 0.95 * (rate - 2), 0, rate + 1},
+		{"OTPs during a campaign, no reserve", simulation{rate: rate, workers: 20, otpEvery: 500 * time.Millisecond}, 0.95 * (rate - 2), interval, rate},
+		// OTPs at 5/6 of the rate: they all pass at once, the campaign gets the rest.
+		{"OTP flood", simulation{rate: rate, reserve: 2, workers: 20, otpEvery: 60 * time.Millisecond}, 0.95 * (rate - 50.0/3), 0, rate + 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.sim.length = length
+			res := tc.sim.run(t)
+			got := float64(len(res.campaign)) / length.Seconds()
+			t.Logf("campaign %.1f/s, %d OTPs, at most %d in a second", got, len(res.otps), res.maxInOneSecond())
+			require.GreaterOrEqual(t, got, tc.campaignAtLeast-1/length.Seconds(), "the campaign's rate")
+			for i, w := range res.otpWaits {
+				require.LessOrEqual(t, w, tc.otpWaitAtMost, "OTP %d", i)
+			}
+			require.LessOrEqual(t, res.maxInOneSecond(), tc.perSecondAtMost, "what the provider sees in a second")
+			if tc.sim.otpEvery > 0 {
+				require.Greater(t, len(res.otps), int(0.9*float64(length/tc.sim.otpEvery)), "the OTPs went out")
+			}
+		})
+	}
 }
 
 // Being rate limited never archives a task nor consumes a retry, even with
@@ -244,9 +272,11 @@ func TestRateLimitedTasksWithoutRetriesAreAllDelivered(t *testing.T) {
 	}
 	require.Len(t, b.sends("rl0-0"), 1)
 	require.Greater(t, lim.requeues.Load(), int64(n/2), "most tasks went back to the queue rate limited")
-	archived, err := b.inspect.ListArchivedTasks(tasks.QueueLow)
-	require.NoError(t, err)
-	require.Empty(t, archived)
+	for _, q := range []string{tasks.QueueLow, tasks.QueueCritical} {
+		archived, err := b.inspect.ListArchivedTasks(q)
+		require.NoError(t, err)
+		require.Empty(t, archived)
+	}
 }
 
 // requeueCounter counts the answers that send a task back to the queue: not

@@ -277,9 +277,9 @@ func (s *Sender) deliver(ctx context.Context, t *asynq.Task, j job) error {
 
 // wait takes one request from the shared budget at the task's priority (its
 // queue), waiting in place up to MaxRateWait; beyond that the task goes back
-// to the queue without counting a failure. A booked slot is always waited
-// for: it is at most one interval of the rate (or a second) away, and
-// giving it up would waste it.
+// to the queue without counting a failure. A booked slot (critical requests
+// book ahead) is always waited for: it is at most a second (or one interval
+// of the rate) away, and giving it up would waste it.
 func (s *Sender) wait(ctx context.Context) error {
 	if s.cfg.Limiter == nil {
 		return nil
