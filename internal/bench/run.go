@@ -16,7 +16,7 @@ import (
 )
 
 // Scenarios in the order they run.
-var Scenarios = []string{"throughput", "provider", "otp", "webhook", "batch", "enqueue"}
+var Scenarios = []string{"throughput", "provider", "otp", "webhook", "batch", "enqueue", "timeliness"}
 
 // Report is the outcome of Run.
 type Report struct {
@@ -112,6 +112,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		{"webhook", one(e.webhook)},
 		{"batch", func() ([]Row, error) { return e.batch(ctx) }},
 		{"enqueue", func() ([]Row, error) { return e.enqueue(ctx) }},
+		{"timeliness", func() ([]Row, error) { return e.timeliness(ctx) }},
 	} {
 		if err := step(s.name, s.f); err != nil {
 			return rep, err
