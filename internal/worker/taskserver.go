@@ -26,10 +26,11 @@ type TaskStack struct {
 	Mux      *asynq.ServeMux
 }
 
-// NewTaskStack builds the task server of cfg as New does: the logging and
-// metrics middlewares, the send handlers calling provider through the
-// metrics wrapper, the event handlers, the retry policy and the poll
-// intervals. Its counters go to m; it opens no connection. tune, for tests,
+// NewTaskStack builds the task servers of cfg as New does (the main one
+// and, when cfg has one, the critical lane): the logging and metrics
+// middlewares, the send handlers calling provider through the metrics
+// wrapper, the rate budget, the event handlers, the retry policy and the
+// poll intervals. Its counters go to m; it opens no connection. tune, for tests,
 // adjusts the send handlers' configuration (a clock, a limiter).
 func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handler.Provider, m *metrics.Metrics, logger *slog.Logger, tune ...func(*handler.SenderConfig)) (*TaskStack, error) {
 	ledger, err := store.NewLedger(rdb, store.DefaultLedgerTTL)
