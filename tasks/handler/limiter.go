@@ -121,6 +121,8 @@ func NewRedisLimiter(rdb redis.UniversalClient, perSecond float64, opts ...Limit
 // optionally the time for tests. It returns {1, wait} when booked, {0,
 // retry} when not.
 var reserveScript = redis.NewScript(`
+-- TIME before a write: Redis before 5 replicates effects only when asked.
+redis.replicate_commands()
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local horizon = tonumber(ARGV[3])
