@@ -3,7 +3,6 @@ module github.com/smsq/smsq
 go 1.26.0
 
 require (
-	github.com/go-redis/redis_rate/v10 v10.0.1
 	github.com/google/uuid v1.6.0
 	github.com/hibiken/asynq v0.26.0
 	github.com/hibiken/asynqmon v0.7.2

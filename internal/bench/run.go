@@ -16,7 +16,7 @@ import (
 )
 
 // Scenarios in the order they run.
-var Scenarios = []string{"throughput", "provider", "otp", "webhook", "batch", "enqueue", "api"}
+var Scenarios = []string{"throughput", "provider", "otp", "webhook", "batch", "enqueue", "api", "timeliness"}
 
 // Report is the outcome of Run.
 type Report struct {
@@ -113,6 +113,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		{"batch", func() ([]Row, error) { return e.batch(ctx) }},
 		{"enqueue", func() ([]Row, error) { return e.enqueue(ctx) }},
 		{"api", one(e.httpAPI)},
+		{"timeliness", func() ([]Row, error) { return e.timeliness(ctx) }},
 	} {
 		if err := step(s.name, s.f); err != nil {
 			return rep, err

@@ -114,20 +114,24 @@ func (d *dlrPoller) shutdown() {
 }
 
 // limiterWait adapts the shared SMSMODE_RATE limiter to the poller's Wait:
-// it returns once a request may be made.
+// it returns once a request may be made. Polls are never urgent: they take
+// the normal priority, so they never eat into the critical reserve.
 func limiterWait(l handler.Limiter) func(context.Context) error {
 	return func(ctx context.Context) error {
 		for {
-			d, err := l.Reserve(ctx)
-			if err != nil || d <= 0 {
+			r, err := l.Reserve(ctx, handler.PriorityNormal)
+			if err != nil || (r.Booked && r.Delay <= 0) {
 				return err
 			}
-			t := time.NewTimer(d)
+			t := time.NewTimer(r.Delay)
 			select {
 			case <-ctx.Done():
 				t.Stop()
 				return ctx.Err()
 			case <-t.C:
+			}
+			if r.Booked {
+				return nil
 			}
 		}
 	}

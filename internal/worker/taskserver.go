@@ -15,18 +15,22 @@ import (
 	"github.com/smsq/smsq/webhook"
 )
 
-// TaskStack is what a task pod runs: the asynq server's configuration and
+// TaskStack is what a task pod runs: the asynq servers' configurations and
 // the handler mux with its middlewares. Benchmarks build it to measure
 // exactly the production handler stack without the HTTP side.
 type TaskStack struct {
-	Config asynq.Config
-	Mux    *asynq.ServeMux
+	Config asynq.Config // the main server: WORKER_QUEUES, WORKER_CONCURRENCY
+	// Critical is the critical lane's server (see lanes.go): queue critical
+	// alone, CRITICAL_CONCURRENCY slots, on the same Mux; nil without a lane.
+	Critical *asynq.Config
+	Mux      *asynq.ServeMux
 }
 
-// NewTaskStack builds the task server of cfg as New does: the logging and
-// metrics middlewares, the send handlers calling provider through the
-// metrics wrapper, the event handlers, the retry policy and the poll
-// intervals. Its counters go to m; it opens no connection. tune, for tests,
+// NewTaskStack builds the task servers of cfg as New does (the main one
+// and, when cfg has one, the critical lane): the logging and metrics
+// middlewares, the send handlers calling provider through the metrics
+// wrapper, the rate budget, the event handlers, the retry policy and the
+// poll intervals. Its counters go to m; it opens no connection. tune, for tests,
 // adjusts the send handlers' configuration (a clock, a limiter).
 func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handler.Provider, m *metrics.Metrics, logger *slog.Logger, tune ...func(*handler.SenderConfig)) (*TaskStack, error) {
 	ledger, err := store.NewLedger(rdb, store.DefaultLedgerTTL)
@@ -56,7 +60,7 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 		Caps:             caps,
 	}
 	if cfg.Rate > 0 {
-		sc.Limiter = handler.NewRedisLimiter(rdb, cfg.Rate)
+		sc.Limiter = handler.NewRedisLimiter(rdb, cfg.Rate, handler.WithReserve(cfg.RateReserve))
 	}
 	if cfg.WebhookPublicURL != "" && len(cfg.WebhookSecret) > 0 {
 		// Each message's URLs name its task, so the receiver need not look
@@ -96,7 +100,7 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 	events.Register(mux)
 
 	retry := handler.RetryPolicy{Base: cfg.RetryBaseDelay, Max: cfg.RetryMaxDelay}
-	return &TaskStack{Mux: mux, Config: asynq.Config{
+	ts := &TaskStack{Mux: mux, Config: asynq.Config{
 		Concurrency:     cfg.WorkerConcurrency,
 		Queues:          map[string]int(cfg.WorkerQueues),
 		RetryDelayFunc:  retry.Delay,
@@ -110,7 +114,9 @@ func NewTaskStack(cfg *config.Config, rdb redis.UniversalClient, provider handle
 		TaskCheckInterval: 20 * time.Millisecond,
 		// Retries and rate-limited tasks come back within a second of their time.
 		DelayedTaskCheckInterval: time.Second,
-	}}, nil
+	}}
+	ts.Critical = criticalLane(cfg, ts.Config)
+	return ts, nil
 }
 
 // taskServer runs an asynq server on the process's Redis client.

@@ -148,8 +148,8 @@ func New(cfg *config.Config, role Role, logger *slog.Logger) (*Worker, error) {
 	return w, nil
 }
 
-// addTaskServers adds what a task pod runs: the asynq server of
-// WORKER_QUEUES and the credit gauge's refresher.
+// addTaskServers adds what a task pod runs: the asynq servers (WORKER_QUEUES
+// and the critical lane) and the credit gauge's refresher.
 func (w *Worker) addTaskServers() error {
 	client, err := NewProviderClient(w.cfg)
 	if err != nil {
@@ -161,7 +161,7 @@ func (w *Worker) addTaskServers() error {
 		return err
 	}
 	w.components = append(w.components,
-		newTaskServer("task server", w.rdb, ts.Config, ts.Mux),
+		newTaskServers(w.rdb, ts),
 		newCreditRefresher(w.metrics, client, CreditRefreshInterval, w.log),
 		newDLRPoller(w.cfg, w.rdb, client, w.metrics, w.log),
 	)

@@ -433,33 +433,39 @@ func (s *Sender) refused(region, reason string) {
 	}
 }
 
-// wait takes one request from the shared budget, waiting in place up to
-// MaxRateWait; beyond that the task goes back to the queue without counting a
-// failure.
+// wait takes one request from the shared budget at the task's priority (its
+// queue), waiting in place up to MaxRateWait; beyond that the task goes back
+// to the queue without counting a failure. A booked slot (critical requests
+// book ahead) is always waited for: it is at most a second (or one interval
+// of the rate) away, and giving it up would waste it.
 func (s *Sender) wait(ctx context.Context) error {
 	if s.cfg.Limiter == nil {
 		return nil
 	}
+	p := priorityOf(ctx)
 	deadline := time.Now().Add(s.cfg.MaxRateWait)
 	for {
-		d, err := s.cfg.Limiter.Reserve(ctx)
+		r, err := s.cfg.Limiter.Reserve(ctx, p)
 		if err != nil {
 			return fmt.Errorf("rate limiter: %w", err)
 		}
-		if d <= 0 {
+		if r.Booked && r.Delay <= 0 {
 			return nil
 		}
 		logInfo(ctx).rateWaits++
 		if s.cfg.Observer != nil {
 			s.cfg.Observer.RateLimitWait()
 		}
-		if time.Now().Add(d).After(deadline) {
-			return &RateLimitedError{RetryAfter: d}
+		if !r.Booked && time.Now().Add(r.Delay).After(deadline) {
+			return &RateLimitedError{RetryAfter: r.Delay}
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(d):
+		case <-time.After(r.Delay):
+		}
+		if r.Booked {
+			return nil
 		}
 	}
 }
