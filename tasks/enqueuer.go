@@ -28,7 +28,9 @@ type Options struct {
 	Retention  time.Duration // TASK_RETENTION: how long finished tasks stay visible
 	BatchChunk int           // BATCH_CHUNK: rows per batch task; required
 	// Queues are the queues workers serve (WORKER_QUEUES, events aside):
-	// a task for any other would wait forever. Required.
+	// a task for any other would wait forever, so Send, Voice and Batch
+	// refuse it. Empty (a pod serving events alone), they refuse every
+	// queue and only events are enqueued.
 	Queues []string
 	// Marketing is when commercial messages may be sent (MARKETING_HOURS,
 	// MARKETING_HOLIDAYS); nil refuses "marketing": true.
@@ -56,8 +58,6 @@ func (o Options) check() error {
 		return errors.New("tasks: Options.Retention is negative")
 	case o.BatchChunk < 1:
 		return errors.New("tasks: Options.BatchChunk must be at least 1")
-	case len(o.Queues) == 0:
-		return errors.New("tasks: Options.Queues is empty (WORKER_QUEUES)")
 	case len(o.DailyCap) > 0 && o.Location == nil:
 		return errors.New("tasks: Options.Location is needed with DailyCap")
 	}

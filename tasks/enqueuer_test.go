@@ -23,7 +23,6 @@ func TestNewEnqueuerRefusesMissingSettings(t *testing.T) {
 	for _, o := range []tasks.Options{
 		{BatchChunk: 1, Queues: q},
 		{Region: "FR", Queues: q},
-		{Region: "FR", BatchChunk: 1},
 		{Region: "FR", BatchChunk: 1, Queues: q, MaxRetry: -1},
 		{Region: "FR", BatchChunk: 1, Queues: q, Retention: -time.Second},
 		{Region: "FR", BatchChunk: 1, Queues: q, DailyCap: map[string]int{"*": 10}},
@@ -33,6 +32,21 @@ func TestNewEnqueuerRefusesMissingSettings(t *testing.T) {
 	}
 	_, err = tasks.NewInspector(nil)
 	require.Error(t, err)
+}
+
+// A pod serving events alone (WORKER_QUEUES=events=…) knows no producer
+// queue: its enqueuer takes events and refuses every send, naming the field.
+func TestEnqueuerWithoutQueuesTakesEventsOnly(t *testing.T) {
+	t.Parallel()
+	enq, err := tasks.NewEnqueuer(redistest.Start(t).Client(), tasks.Options{Region: "FR", BatchChunk: 1})
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = enq.Send(ctx, tasks.SendPayload{To: []string{"0612345678"}, Message: "x"})
+	var ve *tasks.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.Equal(t, "queue", ve.Field)
+	_, err = enq.Delivery(ctx, tasks.DeliveryPayload{SMSID: "S1", To: "33612345678", Status: 11, ReceivedAt: time.Now()})
+	require.NoError(t, err)
 }
 
 // Zero means what MAX_RETRY=0 and TASK_RETENTION=0 say: no retry, nothing

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -357,7 +358,11 @@ func TestRateLimitIsSharedAndNotAFailure(t *testing.T) {
 		st := b.waitState(t, fmt.Sprintf("rl-%d", i), "completed")
 		require.Equal(t, 1, st.Attempts, "waiting for the budget must not count as a failed attempt")
 	}
-	// Upper bound only: a slow machine sends slower, never faster.
+	// The budget held across both workers: 60 requests at 20 a second take
+	// at least 59 intervals of 50 ms, less the one of burst. A slow machine
+	// only stretches the span. (What the provider sees in any one second is
+	// checked exactly, in virtual time, by TestLimiterSteadyState: here the
+	// fake's clock adds the scheduling jitter between grant and receipt.)
 	var times []time.Time
 	for _, r := range b.fake.Requests() {
 		if r.Endpoint == "sendSMS.do" {
@@ -365,13 +370,10 @@ func TestRateLimitIsSharedAndNotAFailure(t *testing.T) {
 		}
 	}
 	require.Len(t, times, n)
-	for i := range times {
-		j := i
-		for j < len(times) && times[j].Sub(times[i]) < time.Second {
-			j++
-		}
-		require.LessOrEqual(t, j-i, 20+1, "more than the budget within one second")
-	}
+	slices.SortFunc(times, time.Time.Compare)
+	span := times[n-1].Sub(times[0])
+	require.GreaterOrEqual(t, span, time.Duration(n-2)*time.Second/20-200*time.Millisecond,
+		"60 sends through one budget of 20/s went out in %v", span)
 }
 
 func TestInvalidPayloadInQueueIsArchivedWithReason(t *testing.T) {
