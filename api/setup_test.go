@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -35,16 +34,7 @@ import (
 	"github.com/smsq/smsq/tasks/store"
 )
 
-// quietRedis drops go-redis's internal log lines (dial failures while the
-// tests stop Redis on purpose).
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...any) {}
-
-func TestMain(m *testing.M) {
-	redis.SetLogger(quietRedis{})
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { redistest.Main(m) }
 
 var paris = mustLoad("Europe/Paris")
 

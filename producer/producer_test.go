@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/internal/redistest"
@@ -20,24 +19,7 @@ import (
 	"github.com/smsq/smsq/tasks"
 )
 
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...any) {}
-
-// TestMain points REDIS_URL at a private redis-server, as a backend's
-// environment would, for the examples.
-func TestMain(m *testing.M) {
-	redis.SetLogger(quietRedis{})
-	srv, err := redistest.StartProcess()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "producer tests:", err)
-		os.Exit(1)
-	}
-	os.Setenv("REDIS_URL", srv.URL())
-	code := m.Run()
-	srv.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { redistest.Main(m, redistest.WithExampleServer()) }
 
 // A backend's whole journey: connect from the environment, send an OTP that
 // is useless after five minutes, retry the request safely, follow it, and

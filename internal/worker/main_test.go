@@ -1,20 +1,9 @@
 package worker_test
 
 import (
-	"context"
-	"os"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/smsq/smsq/internal/redistest"
 )
 
-// quietRedis drops go-redis's internal log lines (dial failures while the
-// tests stop Redis on purpose).
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...any) {}
-
-func TestMain(m *testing.M) {
-	redis.SetLogger(quietRedis{})
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { redistest.Main(m) }

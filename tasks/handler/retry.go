@@ -36,7 +36,11 @@ type RetryPolicy struct {
 // be tried before: a delay that would reach it becomes one last attempt a
 // second before it (or, with less than two seconds left, a run at the
 // expiry, which ends the task expired without a call), so the last
-// retries are not burnt in a burst.
+// retries are not burnt in a burst. asynq keeps a retry's time in whole
+// seconds and may run it up to a second early, so "at the expiry" is the
+// first whole second at or after it: an early run would be one more call
+// and one more retry spent, until none is left and the task is archived
+// instead of expired.
 func (p RetryPolicy) Delay(n int, err error, t *asynq.Task) time.Duration {
 	var rl *RateLimitedError
 	if errors.As(err, &rl) {
@@ -58,11 +62,16 @@ func (p RetryPolicy) Delay(n int, err error, t *asynq.Task) time.Duration {
 		if p.Now != nil {
 			now = p.Now
 		}
-		if left := exp.Sub(now()); d >= left {
-			d = max(left, 0)
+		t0 := now()
+		if left := exp.Sub(t0); d >= left {
 			if left > 2*time.Second {
-				d = left - time.Second
+				return left - time.Second
 			}
+			at := exp.Truncate(time.Second)
+			if at.Before(exp) {
+				at = at.Add(time.Second)
+			}
+			d = max(at.Sub(t0), 0)
 		}
 	}
 	return d

@@ -32,6 +32,14 @@ func TestRetryDelayStopsBeforeExpiry(t *testing.T) {
 	// Less than two seconds left: run at the expiry (ended without a call).
 	soon := handler.RetryPolicy{Base: time.Minute, Max: time.Hour, Now: func() time.Time { return now.Add(29 * time.Second) }}
 	require.Equal(t, time.Second, soon.Delay(0, fail, expiring))
+	// An expiry within a second: asynq runs a retry in its whole second,
+	// maybe early, so the run is due at the next whole second, not before
+	// the expiry.
+	odd := asynq.NewTask("sms:send", []byte(`{"to":["33612345678"],"message":"x","expires_at":"2026-12-01T10:00:30.400Z"}`))
+	at := now.Add(29*time.Second + 700*time.Millisecond)
+	soonOdd := handler.RetryPolicy{Base: time.Minute, Max: time.Hour, Now: func() time.Time { return at }}
+	d := soonOdd.Delay(0, fail, odd)
+	require.Equal(t, now.Add(31*time.Second), at.Add(d), "due at 10:00:31, the first whole second after 10:00:30.4")
 	// Past the expiry: at once (the worker ends it expired).
 	late := handler.RetryPolicy{Base: time.Second, Max: time.Minute, Now: func() time.Time { return now.Add(time.Hour) }}
 	require.Zero(t, late.Delay(3, fail, expiring))

@@ -91,7 +91,10 @@ func TestRoundTripsPerAcceptedSend(t *testing.T) {
 				st := b.waitState(t, fmt.Sprintf("rt-%d", i), tasks.StateCompleted)
 				require.NotEmpty(t, st.Result.SMSID, "the result was written by the record script")
 			}
-			perSend := hook.trips.Load() / n
+			// Rounded: the hook counts a call once it has returned, so the
+			// last sends' record may not be counted yet when the test sees
+			// them completed.
+			perSend := (hook.trips.Load() + n/2) / n
 			t.Logf("FIGURE round trips per accepted send (%s): %d", tc.name, perSend)
 			require.Equal(t, tc.want, perSend)
 		})
