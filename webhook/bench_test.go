@@ -1,21 +1,19 @@
 package webhook_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/smsq/smsq/internal/loadgen"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/store"
@@ -25,57 +23,21 @@ import (
 // benchClients is the number of concurrent callers in the benchmarks.
 const benchClients = 50
 
-// latencies collects per-request latencies from parallel goroutines.
-type latencies struct {
-	mu  sync.Mutex
-	all []time.Duration
-}
-
-func (l *latencies) add(local []time.Duration) {
-	l.mu.Lock()
-	l.all = append(l.all, local...)
-	l.mu.Unlock()
-}
-
-func (l *latencies) quantile(q float64) time.Duration {
-	if len(l.all) == 0 {
-		return 0
-	}
-	slices.Sort(l.all)
-	return l.all[min(len(l.all)-1, int(float64(len(l.all))*q))]
-}
-
-// runParallel runs body with benchClients goroutines (rounded up to a
-// multiple of GOMAXPROCS) and reports throughput and latency quantiles.
-func runParallel(b *testing.B, unit string, body func(n int64) error) {
-	procs := runtime.GOMAXPROCS(0)
-	b.SetParallelism((benchClients + procs - 1) / procs)
-	var (
-		seq  atomic.Int64
-		lats latencies
-	)
+// runParallel calls body once per benchmark iteration from benchClients
+// clients (internal/loadgen, the driver of `make bench` too) and reports
+// throughput and latency quantiles.
+func runParallel(b *testing.B, unit string, body func(n int) error) {
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		local := make([]time.Duration, 0, 1024)
-		for pb.Next() {
-			n := seq.Add(1)
-			t0 := time.Now()
-			if err := body(n); err != nil {
-				b.Error(err)
-				return
-			}
-			local = append(local, time.Since(t0))
-		}
-		lats.add(local)
-	})
-	elapsed := time.Since(start)
+	res, err := loadgen.Run(context.Background(), b.N, benchClients, body)
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit+"/s")
-	b.ReportMetric(float64(lats.quantile(0.50).Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lats.quantile(0.99).Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(((benchClients+procs-1)/procs)*procs), "clients")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(res.Rate(), unit+"/s")
+	b.ReportMetric(float64(loadgen.Quantile(res.Latencies, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(loadgen.Quantile(res.Latencies, 0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(benchClients, "clients")
 }
 
 // benchOptions are the producer settings of both benchmarks: the defaults.
@@ -114,7 +76,7 @@ func BenchmarkReceiverParallel(b *testing.B) {
 	b.Cleanup(hc.CloseIdleConnections)
 	base := srv.URL + route("delivery") + "/"
 
-	runParallel(b, "callbacks", func(n int64) error {
+	runParallel(b, "callbacks", func(n int) error {
 		q := fmt.Sprintf("send-%010d?numero=336%08d&date_reception=2026-07-14+10%%3A30%%3A00&statut=11&smsID=B%010d&refClient=bench&mcc_mnc=20801&cost=1", n, n%100_000_000, n)
 		resp, err := hc.Get(base + q)
 		if err != nil {
@@ -137,7 +99,7 @@ func BenchmarkBareEnqueueParallel(b *testing.B) {
 	client := asynq.NewClientFromRedisClient(r.Client())
 	t0 := time.Date(2026, 7, 14, 10, 30, 0, 0, paris)
 
-	runParallel(b, "enqueues", func(n int64) error {
+	runParallel(b, "enqueues", func(n int) error {
 		p, err := json.Marshal(tasks.DeliveryPayload{
 			SMSID: fmt.Sprintf("B%010d", n), To: fmt.Sprintf("336%08d", n%100_000_000), Status: 11,
 			StatusText: "received", Final: true, ReceivedAt: t0, Ref: "bench", MCCMNC: "20801", Cost: "1",

@@ -26,7 +26,7 @@ func main() {
 		bareCPU  = flag.String("bare-cpuprofile", "", "write a CPU profile of the first bare-asynq throughput run to this file")
 		only     = flag.String("only", "", "comma-separated scenarios to run ("+strings.Join(bench.Scenarios, ",")+"); default all")
 		scale    = flag.Float64("scale", 1, "multiply every task count (e.g. 0.1 for a quick check; recorded figures use 1)")
-		rounds   = flag.Int("rounds", 5, "rounds of the throughput and webhook comparisons (medians are reported)")
+		rounds   = flag.Int("rounds", 5, "rounds of the throughput, webhook and api comparisons (medians are reported)")
 		bin      = flag.String("bin", "", "directory with prebuilt enqueue and worker binaries (default: build them)")
 		maxLoad  = flag.Float64("max-load", 1.5, "wait for the 1-minute load average to drop below this before measuring (0: do not wait)")
 		loadWait = flag.Duration("load-wait", 5*time.Minute, "how long to wait for -max-load")

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/smsq/smsq/internal/config"
-	"github.com/smsq/smsq/internal/worker"
+	"github.com/smsq/smsq/internal/loadgen"
 	"github.com/smsq/smsq/tasks"
 )
 
@@ -35,25 +34,13 @@ func (e *env) httpAPI(ctx context.Context) (Row, error) {
 	}
 	cfg.WebhookSecret = config.Secrets{"bench-webhook-secret"}
 	cfg.APITokens = config.APITokens{{Name: "bench", Token: token}}
-	w, err := worker.New(cfg, worker.RoleWebhooks, e.logger)
+	addr, stop, err := e.startHTTPWorker(ctx, cfg, "the API")
 	if err != nil {
 		return Row{}, err
 	}
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
-	defer func() { stop(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for w.Addr() == "" && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if w.Addr() == "" {
-		return Row{}, fmt.Errorf("the API did not listen within 10s")
-	}
-	url := "http://" + w.Addr() + "/v1/sms"
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		Proxy: nil, MaxIdleConns: 2 * apiClients, MaxIdleConnsPerHost: 2 * apiClients,
-	}}
+	defer stop()
+	url := "http://" + addr + "/v1/sms"
+	hc := loopbackClient(apiClients)
 	defer hc.CloseIdleConnections()
 	enq, err := e.enqueuer()
 	if err != nil {
@@ -116,12 +103,14 @@ func (e *env) httpAPI(ctx context.Context) (Row, error) {
 			case "floor":
 				body = post(floorURL, http.StatusOK, r)
 			}
-			rt, lat, err := parallel(ctx, n, apiClients, 2*time.Minute, body)
+			lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			res, err := loadgen.Run(lctx, n, apiClients, body)
+			cancel()
 			if err != nil {
 				return Row{}, fmt.Errorf("api %s: %w", which, err)
 			}
-			p99 := quantile(lat, 0.99)
-			e.progress("api round %d %s: %s/s, p50 %s, p99 %s", r+1, which, num(rt), ms(quantile(lat, 0.5)), ms(p99))
+			rt, p99 := res.Rate(), loadgen.Quantile(res.Latencies, 0.99)
+			e.progress("api round %d %s: %s/s, p50 %s, p99 %s", r+1, which, num(rt), ms(loadgen.Quantile(res.Latencies, 0.5)), ms(p99))
 			switch which {
 			case "api":
 				apiRates, apiP99 = append(apiRates, rt), append(apiP99, p99)
@@ -147,10 +136,4 @@ func (e *env) httpAPI(ctx context.Context) (Row, error) {
 		Target:  "≥ 0.5 × Go API, p99 ≤ 25 ms",
 		Verdict: verdict(ar/gr >= 0.5 && ap99 <= 25*time.Millisecond),
 	}, nil
-}
-
-func medianDuration(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

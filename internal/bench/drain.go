@@ -6,17 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
-	"runtime/pprof"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -27,66 +21,6 @@ import (
 	"github.com/smsq/smsq/smsmode/smsmodetest"
 	"github.com/smsq/smsq/tasks"
 )
-
-// producerConcurrency is the number of goroutines pre-enqueueing tasks.
-const producerConcurrency = 50
-
-// newFake starts the fake sMsmode with unlimited credit and bounded memory.
-func newFake(opts ...smsmodetest.Option) *smsmodetest.Server {
-	base := []smsmodetest.Option{
-		smsmodetest.WithoutRecording(),
-		smsmodetest.WithCredit(1e15),
-		smsmodetest.WithMessageLimit(20_000),
-	}
-	return smsmodetest.NewServer(append(base, opts...)...)
-}
-
-// otpPayload is the i-th benchmark send: a distinct French mobile and a code.
-func otpPayload(i int) tasks.SendPayload {
-	return tasks.SendPayload{
-		To:      []string{fmt.Sprintf("06%08d", 12_000_000+i%80_000_000)},
-		Message: fmt.Sprintf("Votre code : %04d", i%10_000),
-	}
-}
-
-// enqueueSends stores n sms:send tasks through the Go producer API, with
-// producerConcurrency goroutines, and returns how long it took.
-func (e *env) enqueueSends(ctx context.Context, n int, prefix, queue string) (time.Duration, error) {
-	enq, err := e.enqueuer()
-	if err != nil {
-		return 0, err
-	}
-	var (
-		next    atomic.Int64
-		wg      sync.WaitGroup
-		errOnce sync.Once
-		first   error
-	)
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	start := time.Now()
-	for range producerConcurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if _, err := enq.Send(ctx, otpPayload(i), tasks.WithTaskID(fmt.Sprintf("%s-%d", prefix, i)), tasks.WithQueue(queue)); err != nil {
-					errOnce.Do(func() { first = err; cancel() })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = ctx.Err()
-	}
-	return time.Since(start), first
-}
 
 // tracker counts handler completions; done is closed at the n-th success.
 type tracker struct {
@@ -150,15 +84,11 @@ func (e *env) drain(ctx context.Context, cfg asynq.Config, h asynq.Handler, n in
 	cfg.ShutdownTimeout = 5 * time.Second
 	srv := asynq.NewServer(e.connOpt, cfg)
 	if profile != "" {
-		f, err := os.Create(profile)
+		stopProfile, err := startCPUProfile(profile)
 		if err != nil {
 			return 0, err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return 0, err
-		}
-		defer pprof.StopCPUProfile()
+		defer stopProfile()
 	}
 	if memProfile != "" {
 		if err := writeAllocs(memProfile + ".base"); err != nil {
@@ -244,65 +174,4 @@ func bareHandler(baseURL string) (asynq.Handler, func()) {
 		return nil
 	})
 	return h, hc.CloseIdleConnections
-}
-
-// discardLogger is a production JSON logger writing to w.
-func discardLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
-
-// selfCPU is the user+system CPU time of this process so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// redisCPU is the user+system CPU time of the private redis-server so far
-// (from /proc; 0 when unavailable).
-func (e *env) redisCPU() time.Duration {
-	if e.redisPID == 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.redisPID))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name (which may hold spaces): state is
-	// field 3, utime 14 and stime 15, in clock ticks (100 Hz on Linux).
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * 10 * time.Millisecond
-}
-
-// writeAllocs writes the allocation profile so far; compare two with
-// go tool pprof -sample_index=alloc_objects -base FILE.base FILE.
-func writeAllocs(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return pprof.Lookup("allocs").WriteTo(f, 0)
-}
-
-// startCPUProfile starts a CPU profile into path; the returned func stops it.
-func startCPUProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }

@@ -1,8 +1,3 @@
-// Package bench runs smsq's end-to-end benchmarks (`make bench`): the
-// production handler stack against a bare asynq server, a provider-bound
-// run, OTP latency, the webhook receiver, a 100,000-row batch and the
-// producers, each against a private redis-server and the fake sMsmode on
-// loopback. cmd/bench only wires flags to Run.
 package bench
 
 import (
@@ -12,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -23,46 +17,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smsq/smsq/internal/config"
+	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/smsmode/smsmodetest"
-	"github.com/smsq/smsq/tasks"
 )
-
-// Options select what Run measures.
-type Options struct {
-	// Only lists scenario names to run (throughput, provider, otp, webhook,
-	// batch, enqueue); empty runs them all.
-	Only []string
-	// Scale multiplies every task count (1 for the recorded figures; smaller
-	// for a quick check of the harness).
-	Scale float64
-	// Rounds is how many times the throughput comparison alternates bare
-	// and smsq runs; the median of each is reported.
-	Rounds int
-	// CPUProfile, when set, receives a CPU profile of the smsq throughput
-	// runs (the production handler stack draining the queue).
-	CPUProfile string
-	// ProviderCPUProfile, when set, receives a CPU profile of the
-	// provider-bound run.
-	ProviderCPUProfile string
-	// WebhookCPUProfile, when set, receives a CPU profile of the first
-	// receiver round of the webhook comparison.
-	WebhookCPUProfile string
-	// MemProfile, when set, receives the allocation profiles before
-	// (MemProfile+".base") and after the first smsq throughput run.
-	MemProfile string
-	// BareCPUProfile, when set, receives a CPU profile of the first bare
-	// throughput run, for comparison.
-	BareCPUProfile string
-	// BinDir holds prebuilt enqueue and worker binaries; empty builds them
-	// into a temporary directory.
-	BinDir string
-	// MaxLoad and LoadWait: before starting, wait up to LoadWait for the
-	// 1-minute load average to drop below MaxLoad (the machine is shared).
-	MaxLoad  float64
-	LoadWait time.Duration
-	// Progress receives one line per step (stderr).
-	Progress io.Writer
-}
 
 // env is what every scenario shares: one redis-server, the settings of a
 // production worker pointed at it, binaries and a log sink.
@@ -116,25 +73,27 @@ func (e *env) workerConfig(baseURL string) (*config.Config, error) {
 	return config.Load()
 }
 
-// buildBinaries builds cmd/enqueue and cmd/worker unless BinDir has them.
-func (e *env) buildBinaries(ctx context.Context) error {
+// buildBinaries builds cmd/enqueue and cmd/worker (as they ship, with
+// proctest.Build) unless BinDir has them; the returned func removes what
+// it built.
+func (e *env) buildBinaries() (func(), error) {
 	if e.opts.BinDir != "" {
 		for _, b := range []string{"enqueue", "worker"} {
 			if _, err := os.Stat(filepath.Join(e.opts.BinDir, b)); err != nil {
-				return fmt.Errorf("-bin %s: %w", e.opts.BinDir, err)
+				return nil, fmt.Errorf("-bin %s: %w", e.opts.BinDir, err)
 			}
 		}
 		e.binDir = e.opts.BinDir
-		return nil
+		return func() {}, nil
 	}
-	e.binDir = filepath.Join(e.tmp, "bin")
-	e.progress("building enqueue and worker into %s", e.binDir)
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", e.binDir+"/", "./cmd/enqueue", "./cmd/worker")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	e.progress("building enqueue and worker")
+	bins, err := proctest.Build("github.com/smsq/smsq/cmd/enqueue", "github.com/smsq/smsq/cmd/worker")
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	e.binDir = bins.Dir
+	e.progress("built into %s", e.binDir)
+	return bins.Close, nil
 }
 
 // Machine describes where the figures were measured.
@@ -201,25 +160,27 @@ func (e *env) waitQuiet(ctx context.Context) {
 	}
 }
 
-func redisVersion(ctx context.Context, rdb *redis.Client) string {
+// redisInfo returns a field of the server section of INFO ("" when
+// unavailable).
+func redisInfo(ctx context.Context, rdb *redis.Client, field string) string {
 	info, err := rdb.Info(ctx, "server").Result()
 	if err != nil {
-		return "unknown"
+		return ""
 	}
 	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
 			return v
 		}
+	}
+	return ""
+}
+
+func redisVersion(ctx context.Context, rdb *redis.Client) string {
+	if v := redisInfo(ctx, rdb, "redis_version"); v != "" {
+		return v
 	}
 	return "unknown"
 }
 
-// enqueuer is a Go producer on the benchmark's Redis, with the default
-// producer settings.
-func (e *env) enqueuer() (*tasks.Enqueuer, error) {
-	cfg, err := e.workerConfig("http://127.0.0.1:1/unused/")
-	if err != nil {
-		return nil, err
-	}
-	return tasks.NewEnqueuer(e.rdb, cfg.TaskOptions())
-}
+// discardLogger is a production JSON logger writing to w.
+func discardLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }

@@ -1,8 +1,22 @@
+// Package bench runs smsq's end-to-end benchmarks (`make bench`): the
+// production handler stack against a bare asynq server, a provider-bound
+// run, OTP latency, the webhook receiver, a 100,000-row batch, the
+// producers, the HTTP API and the timeliness of OTPs beside campaigns, each
+// against a private redis-server and the fake sMsmode on loopback.
+// cmd/bench only wires flags to Run.
+//
+// One file per scenario (throughput.go, provider.go, otp.go, webhook.go,
+// batch.go, enqueue.go, api.go, timeliness.go); what they share: env.go
+// (Redis, settings, binaries, machine), workload.go (fake and sends),
+// drain.go (asynq servers draining a queue), http.go, process.go (child
+// binaries, RSS, CPU), stats.go, profile.go. Parallel clients come from
+// internal/loadgen.
 package bench
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -15,8 +29,59 @@ import (
 	"github.com/smsq/smsq/internal/redistest"
 )
 
+// Options select what Run measures.
+type Options struct {
+	// Only lists scenario names to run, among Scenarios: throughput,
+	// provider, otp, webhook, batch, enqueue, api, timeliness; empty runs
+	// them all.
+	Only []string
+	// Scale multiplies every task count (1 for the recorded figures; smaller
+	// for a quick check of the harness).
+	Scale float64
+	// Rounds is how many rounds the throughput, webhook and api comparisons
+	// run (throughput alternates bare and smsq runs); the median of each
+	// figure is reported.
+	Rounds int
+	// CPUProfile, when set, receives a CPU profile of the smsq throughput
+	// runs (the production handler stack draining the queue).
+	CPUProfile string
+	// ProviderCPUProfile, when set, receives a CPU profile of the
+	// provider-bound run.
+	ProviderCPUProfile string
+	// WebhookCPUProfile, when set, receives a CPU profile of the first
+	// receiver round of the webhook comparison.
+	WebhookCPUProfile string
+	// MemProfile, when set, receives the allocation profiles before
+	// (MemProfile+".base") and after the first smsq throughput run.
+	MemProfile string
+	// BareCPUProfile, when set, receives a CPU profile of the first bare
+	// throughput run, for comparison.
+	BareCPUProfile string
+	// BinDir holds prebuilt enqueue and worker binaries; empty builds them
+	// into a temporary directory.
+	BinDir string
+	// MaxLoad and LoadWait: before starting, wait up to LoadWait for the
+	// 1-minute load average to drop below MaxLoad (the machine is shared).
+	MaxLoad  float64
+	LoadWait time.Duration
+	// Progress receives one line per step (stderr).
+	Progress io.Writer
+}
+
 // Scenarios in the order they run.
 var Scenarios = []string{"throughput", "provider", "otp", "webhook", "batch", "enqueue", "api", "timeliness"}
+
+// Row is one line of the table.
+type Row struct {
+	Scenario  string
+	Workload  string
+	Smsq      string // smsq's figure
+	Reference string // what it is compared with
+	Ratio     string
+	Target    string
+	Verdict   string // met, missed, or "" without a target
+	Load      string // load average at the scenario's start → end
+}
 
 // Report is the outcome of Run.
 type Report struct {
@@ -44,9 +109,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 	e := &env{opts: opts, tmp: tmp}
-	if err := e.buildBinaries(ctx); err != nil {
+	removeBinaries, err := e.buildBinaries()
+	if err != nil {
 		return nil, err
 	}
+	defer removeBinaries()
 	srv, err := redistest.StartProcess()
 	if err != nil {
 		return nil, err
@@ -55,13 +122,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	e.connOpt = srv.ConnOpt()
 	e.rdb = redis.NewClient(&redis.Options{Network: srv.Network(), Addr: srv.Addr()})
 	defer e.rdb.Close()
-	if info, err := e.rdb.Info(ctx, "server").Result(); err == nil {
-		for _, line := range strings.Split(info, "\n") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
-				e.redisPID, _ = strconv.Atoi(v)
-			}
-		}
-	}
+	e.redisPID, _ = strconv.Atoi(redisInfo(ctx, e.rdb, "process_id"))
 	if err := isolateEnv(srv.URL()); err != nil {
 		return nil, err
 	}

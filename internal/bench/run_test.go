@@ -1,6 +1,9 @@
 package bench
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,4 +46,25 @@ func TestFormatting(t *testing.T) {
 	require.Equal(t, 2.0, median([]float64{3, 1, 2}))
 	require.Equal(t, 2.5, median([]float64{4, 1, 2, 3}))
 	require.Equal(t, "1–3", spread([]float64{3, 1, 2}))
+}
+
+// Options.Only's godoc is what users read to pick scenarios: it names them
+// all.
+func TestOnlyDocNamesEveryScenario(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "run.go", nil, parser.ParseComments)
+	require.NoError(t, err)
+	var only string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if field, ok := n.(*ast.Field); ok && len(field.Names) == 1 && field.Names[0].Name == "Only" && field.Doc != nil {
+			only = field.Doc.Text()
+		}
+		return only == ""
+	})
+	require.NotEmpty(t, only, "Options.Only has a doc comment")
+	words := strings.FieldsFunc(only, func(r rune) bool { return r == ',' || r == ':' || r == ';' || r == ' ' || r == '\n' })
+	for _, s := range Scenarios {
+		require.Contains(t, words, s, "Options.Only's doc names scenario %q", s)
+	}
 }

@@ -9,18 +9,15 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/smsq/smsq/internal/loadgen"
 	"github.com/smsq/smsq/tasks"
 )
 
@@ -210,7 +207,7 @@ func (r tlResult) arrivalRate() float64 {
 	return float64(r.campaignN-1) / r.arrivals.Seconds()
 }
 
-func (r tlResult) p(q float64) time.Duration { return quantile(r.otp, q) }
+func (r tlResult) p(q float64) time.Duration { return loadgen.Quantile(r.otp, q) }
 
 func (e *env) timeliness(ctx context.Context) ([]Row, error) {
 	fake := newFake()
@@ -376,28 +373,9 @@ func (e *env) timelinessRun(ctx context.Context, prov *slowProvider, run tlRun, 
 // startTimelinessWorker runs the worker binary (role tasks) with the run's
 // settings and waits until its servers are up; the returned func stops it.
 func (e *env) startTimelinessWorker(ctx context.Context, baseURL string, run tlRun, idx int) (func(), error) {
-	logf, err := os.Create(filepath.Join(e.tmp, fmt.Sprintf("timeliness-%d.log", idx)))
+	w, err := e.startWorker(fmt.Sprintf("timeliness-%d.log", idx), append([]string{"SMSMODE_BASE_URL=" + baseURL}, run.env...)...)
 	if err != nil {
 		return nil, err
-	}
-	cmd := exec.Command(filepath.Join(e.binDir, "worker"), "--role=tasks")
-	cmd.Env = childEnv(append([]string{"SMSMODE_BASE_URL=" + baseURL}, run.env...)...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(45 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		logf.Close()
 	}
 	want := 1
 	if run.lane {
@@ -409,22 +387,22 @@ func (e *env) startTimelinessWorker(ctx context.Context, baseURL string, run tlR
 		servers, err := insp.Servers()
 		up := 0
 		for _, s := range servers {
-			if err == nil && s.PID == cmd.Process.Pid {
+			if err == nil && s.PID == w.pid() {
 				up++
 			}
 		}
 		if up == want {
-			return stop, nil
+			return w.stop, nil
 		}
 		select {
-		case err := <-exited:
-			logf.Close()
-			return nil, fmt.Errorf("worker exited: %v (log %s)", err, logf.Name())
+		case <-w.done:
+			w.log.Close()
+			return nil, w.exitError("worker exited")
 		case <-deadline:
-			stop()
+			w.stop()
 			return nil, fmt.Errorf("worker: %d of %d asynq servers up after 30 s", up, want)
 		case <-ctx.Done():
-			stop()
+			w.stop()
 			return nil, ctx.Err()
 		case <-time.After(10 * time.Millisecond):
 		}

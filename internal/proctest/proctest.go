@@ -25,18 +25,20 @@ import (
 type Binaries struct{ Dir string }
 
 // Build builds the given commands (import paths, e.g.
-// "github.com/smsq/smsq/cmd/worker") into a new temporary directory, without
-// the race detector, as they ship. Call it from TestMain; Close removes them.
+// "github.com/smsq/smsq/cmd/worker") into a new temporary directory as they
+// ship (`make build`: CGO_ENABLED=0, -trimpath, no race detector), whatever
+// the caller's own CGO_ENABLED. Call it from TestMain (or internal/bench); Close
+// removes them. The compiler's output goes into the error, not to stdout.
 func Build(cmds ...string) (*Binaries, error) {
 	dir, err := os.MkdirTemp("", "smsq-bin-")
 	if err != nil {
 		return nil, err
 	}
-	build := exec.Command("go", append([]string{"build", "-o", dir + string(os.PathSeparator)}, cmds...)...)
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
+	build := exec.Command("go", append([]string{"build", "-trimpath", "-o", dir + string(os.PathSeparator)}, cmds...)...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("proctest: building %v: %w", cmds, err)
+		return nil, fmt.Errorf("proctest: building %v: %w\n%s", cmds, err, bytes.TrimSpace(out))
 	}
 	return &Binaries{Dir: dir}, nil
 }
