@@ -21,7 +21,7 @@ import (
 	"github.com/smsq/smsq/tasks"
 )
 
-// --- 7. timeliness ---------------------------------------------------------
+// --- 8. timeliness ---------------------------------------------------------
 //
 // An OTP must not be held up by a campaign: OTPs on critical, one at a time,
 // from Send to the provider receiving the request, on an idle worker and
@@ -268,14 +268,14 @@ func (e *env) timeliness(ctx context.Context) ([]Row, error) {
 	ba, bo, bn := res["batch alone"], res["batch + OTPs"], res["batch + OTPs, no lane"]
 	ra, ro, rn := res["rated alone"], res["rated + OTPs"], res["rated + OTPs, no lane"]
 	return []Row{
-		otpRow("7a. OTP during a batch campaign",
+		otpRow("8a. OTP during a batch campaign",
 			fmt.Sprintf("%d batch chunks of 1,000 rows on `low` (fake: sendSMSBatch.do %s, sendSMS.do %s)", chunks, batchLatency, smsLatency),
 			batchOTPEvery, "batch + OTPs", "batch + OTPs, no lane"),
-		otpRow("7b. OTP during a rate-limited campaign",
+		otpRow("8b. OTP during a rate-limited campaign",
 			fmt.Sprintf("%s single sends on `low` with SMSMODE_RATE=%d (fake: sendSMS.do %s)", num(float64(sends)), tlRate, smsLatency),
 			ratedOTPEvery, "rated + OTPs", "rated + OTPs, no lane"),
 		{
-			Scenario: "7c. batch campaign drain",
+			Scenario: "8c. batch campaign drain",
 			Workload: fmt.Sprintf("the %d chunks above, first request → last answer at the provider; OTPs every %s", chunks, batchOTPEvery),
 			Smsq:     fmt.Sprintf("with OTPs: %.2f chunks/s (alone: %.2f)", bo.drainRate(), ba.drainRate()),
 			Reference: fmt.Sprintf("CRITICAL_CONCURRENCY=0 with OTPs: %.2f chunks/s; ideal %.2f (20 slots ÷ %s)",
@@ -285,7 +285,7 @@ func (e *env) timeliness(ctx context.Context) ([]Row, error) {
 			Verdict: verdict(bo.drainRate() >= 0.95*bn.drainRate()),
 		},
 		{
-			Scenario:  "7d. rate-limited campaign alone",
+			Scenario:  "8d. rate-limited campaign alone",
 			Workload:  fmt.Sprintf("the %s sends above, no OTP: requests per second the provider received, in steady state (between the 10th and the 90th percentile of arrivals)", num(float64(sends))),
 			Smsq:      fmt.Sprintf("%.2f requests/s (first → last: %.2f)", ra.steady, ra.arrivalRate()),
 			Reference: fmt.Sprintf("SMSMODE_RATE=%d", tlRate),
@@ -294,7 +294,7 @@ func (e *env) timeliness(ctx context.Context) ([]Row, error) {
 			Verdict:   verdict(ra.steady >= 0.95*tlRate),
 		},
 		{
-			Scenario: "7e. rate-limited campaign with OTPs",
+			Scenario: "8e. rate-limited campaign with OTPs",
 			Workload: fmt.Sprintf("the %s sends above, OTPs every %s sharing the budget; first request → last answer", num(float64(sends)), ratedOTPEvery),
 			Smsq:     fmt.Sprintf("%.2f sends/s (%d OTPs)", ro.drainRate(), len(ro.otp)),
 			Reference: fmt.Sprintf("CRITICAL_CONCURRENCY=0: %.2f sends/s (%d OTPs); alone %.2f",
