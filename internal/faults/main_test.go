@@ -224,6 +224,23 @@ func queueCounts(t *testing.T, insp *asynq.Inspector, q string) *asynq.QueueInfo
 // how long it waited.
 func waitCompleted(t *testing.T, srv *redistest.Server, queue string, ids []string, within time.Duration, w *proctest.Proc) time.Duration {
 	t.Helper()
+	waited, states := waitFinished(t, srv, queue, ids, within, w)
+	var notDone []string
+	for _, id := range ids {
+		if states[id] != tasks.StateCompleted {
+			notDone = append(notDone, id+": "+states[id])
+		}
+	}
+	require.Empty(t, notDone, "tasks not completed (lost)")
+	return waited
+}
+
+// waitFinished polls (deadline within) until asynq has finished every task
+// of ids (none pending, active, scheduled, retrying or archived), and
+// returns how long it waited and each task's state as tasks.Inspector.Status
+// reports it ("completed", "expired", … or the lookup's error).
+func waitFinished(t *testing.T, srv *redistest.Server, queue string, ids []string, within time.Duration, w *proctest.Proc) (time.Duration, map[string]string) {
+	t.Helper()
 	start := time.Now()
 	ainsp := asynq.NewInspector(srv.ConnOpt())
 	defer ainsp.Close()
@@ -241,25 +258,25 @@ func waitCompleted(t *testing.T, srv *redistest.Server, queue string, ids []stri
 			if w != nil {
 				out = w.Tail(30)
 			}
-			t.Fatalf("after %v (deadline %v) not every task completed (%d expected): queue %s %s\nworker log tail:\n%s", time.Since(start).Round(time.Second), within, len(ids), queue, last, out)
+			t.Fatalf("after %v (deadline %v) not every task finished (%d expected): queue %s %s\nworker log tail:\n%s", time.Since(start).Round(time.Second), within, len(ids), queue, last, out)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	waited := time.Since(start)
 	insp := proctest.Inspector(t, srv.Client())
-	var notDone []string
+	states := map[string]string{}
 	for _, id := range ids {
 		st, err := insp.Status(context.Background(), id)
-		if err != nil || st.State != "completed" {
-			state := "?"
-			if st != nil {
-				state = st.State + " " + st.LastError
-			}
-			notDone = append(notDone, fmt.Sprintf("%s: %v %s", id, err, state))
+		switch {
+		case err != nil:
+			states[id] = err.Error()
+		case st.State != tasks.StateCompleted && st.State != tasks.StateExpired && st.LastError != "":
+			states[id] = st.State + " " + st.LastError
+		default:
+			states[id] = st.State
 		}
 	}
-	require.Empty(t, notDone, "tasks not completed (lost)")
-	return waited
+	return waited, states
 }
 
 // delayProxy sits between the worker and the fake sMsmode and holds each
@@ -278,7 +295,8 @@ type delayProxy struct {
 	// heldBack counts sendSMS.do answers the fake gave that the client never
 	// received (it went away during the post delay).
 	heldBack int
-	inFlight int // requests in progress
+	inFlight int                    // requests in progress
+	arrived  map[string][]time.Time // sendSMS.do requests by refClient, as they reached the proxy
 }
 
 func newDelayProxy(t *testing.T, fake *smsmodetest.Server, pre, post func() time.Duration) *delayProxy {
@@ -302,6 +320,19 @@ func newDelayProxy(t *testing.T, fake *smsmodetest.Server, pre, post func() time
 }
 
 func (p *delayProxy) RoundTrip(req *http.Request) (*http.Response, error) {
+	at := time.Now()
+	if strings.HasSuffix(req.URL.Path, "sendSMS.do") {
+		ref, err := refClient(req)
+		if err != nil {
+			return nil, err
+		}
+		p.mu.Lock()
+		if p.arrived == nil {
+			p.arrived = map[string][]time.Time{}
+		}
+		p.arrived[ref] = append(p.arrived[ref], at)
+		p.mu.Unlock()
+	}
 	p.mu.Lock()
 	p.inFlight++
 	p.mu.Unlock()
@@ -332,6 +363,33 @@ func (p *delayProxy) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// refClient reads a send's refClient from the query string or the form
+// body, leaving the body for the next hop.
+func refClient(req *http.Request) (string, error) {
+	if ref := req.URL.Query().Get("refClient"); ref != "" {
+		return ref, nil
+	}
+	if req.Body == nil {
+		return "", nil
+	}
+	b, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return "", err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(b))
+	form, _ := url.ParseQuery(string(b))
+	return form.Get("refClient"), nil
+}
+
+// Arrived returns when the sendSMS.do requests carrying ref reached the
+// proxy: the moment the worker made each call, give or take loopback.
+func (p *delayProxy) Arrived(ref string) []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.arrived[ref]...)
 }
 
 // InFlight returns how many requests the proxy is handling.

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,12 @@ import (
 // every provider call in flight in the ledger before making it, so a task
 // killed mid-call is reconciled against smsList.do on its next run instead
 // of being sent blindly: 0 duplicates are expected.
+//
+// OTPs flow through the kills on queue critical (the pods' critical lane),
+// each valid for otpValid. What must hold for them: none lost (each ends
+// completed, or expired when a kill orphaned it until after its expiry:
+// asynq recovers orphans after about a minute), none sent twice, and no
+// sendSMS.do call for one at or after its expires_at.
 func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	const (
 		n      = 600                   // tasks
@@ -46,6 +53,10 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 		minGap = 2 * time.Second       // between kills (plus the restart)
 		maxGap = 4 * time.Second       //
 		finish = 3 * time.Minute       // recovery of the last kill's orphans ≈ 61 s + back-off
+
+		otpN     = 60
+		otpEvery = 300 * time.Millisecond // through the first kills
+		otpValid = 20 * time.Second       // well under asynq's recovery of an orphan
 	)
 	started := time.Now()
 	srv := redistest.Start(t)
@@ -66,6 +77,35 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	var acked idList
 	enq := proctest.Enqueuer(t, srv.Client(), 25)
 	prodDone := produce(ctx, enq, "kill", n, every, &acked)
+	var otps idList
+	var expiresMu sync.Mutex
+	expires := map[string]time.Time{}
+	otpDone := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(otpEvery)
+		defer tick.Stop()
+		for i := range otpN {
+			select {
+			case <-ctx.Done():
+				otpDone <- ctx.Err()
+				return
+			case <-tick.C:
+			}
+			id := fmt.Sprintf("otp-%03d", i)
+			exp := time.Now().Add(otpValid)
+			_, err := enq.Send(ctx, tasks.SendPayload{To: []string{number(5000 + i)}, Message: fmt.Sprintf("Votre code : %04d", i), ExpiresAt: exp},
+				tasks.WithTaskID(id), tasks.WithQueue(tasks.QueueCritical))
+			if err != nil {
+				otpDone <- fmt.Errorf("enqueue %s: %w", id, err)
+				return
+			}
+			expiresMu.Lock()
+			expires[id] = exp
+			expiresMu.Unlock()
+			otps.add(id)
+		}
+		otpDone <- nil
+	}()
 
 	w, _ := startWorker(t, env...)
 	ledger := proctest.Ledger(t, srv.Client())
@@ -114,6 +154,10 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 		// flight (this kill's and earlier kills' orphans not yet recovered).
 		active, err := ainsp.ListActiveTasks(tasks.QueueDefault, asynq.PageSize(1000))
 		require.NoError(t, err)
+		activeOTPs, err := ainsp.ListActiveTasks(tasks.QueueCritical, asynq.PageSize(1000))
+		if err == nil { // the queue exists once an OTP was enqueued
+			active = append(active, activeOTPs...)
+		}
 		info := killInfo{at: at, accepted: len(fake.Messages()), recorded: rec}
 		for _, a := range active {
 			info.active = append(info.active, a.ID)
@@ -135,7 +179,12 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	ids := acked.all()
 	require.Len(t, ids, n)
 
+	require.NoError(t, <-otpDone)
+	otpIDs := otps.all()
+	require.Len(t, otpIDs, otpN)
+
 	waited := waitCompleted(t, srv, tasks.QueueDefault, ids, finish, w)
+	_, otpStates := waitFinished(t, srv, tasks.QueueCritical, otpIDs, finish, w)
 	allLogs.WriteString(w.Output())
 	cancel()
 
@@ -152,6 +201,27 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	}
 	require.LessOrEqual(t, extra, len(inFlight), "duplicate sends exceed the tasks in flight at the kills")
 	require.GreaterOrEqual(t, len(inFlight), kills, "the kills should have caught sends in flight")
+
+	// The OTPs: none lost, none twice, none handed over at or after its expiry.
+	var otpSent, otpExpired, otpLate int
+	for _, id := range otpIDs {
+		switch otpStates[id] {
+		case tasks.StateCompleted:
+			require.Equal(t, 1, sends[id], "OTP %s completed: one provider message", id)
+			otpSent++
+		case tasks.StateExpired:
+			require.Zero(t, sends[id], "OTP %s expired: never accepted", id)
+			otpExpired++
+		default:
+			t.Fatalf("OTP %s ended %q (lost)", id, otpStates[id])
+		}
+		for _, at := range proxy.Arrived(id) {
+			if !at.Before(expires[id]) {
+				otpLate++
+				t.Errorf("OTP %s: sendSMS.do at %v, its expires_at %v", id, at.Format(time.StampMilli), expires[id].Format(time.StampMilli))
+			}
+		}
+	}
 
 	var perKill []string
 	for _, in := range infos {
@@ -174,5 +244,7 @@ func TestWorkerSIGKILLUnderLoad(t *testing.T) {
 	fig(t, "tasks recovered after lease expiry", "%d", len(leaseRecovered(t, srv, tasks.QueueDefault)))
 	fig(t, "worker restart to /readyz (max)", "%v", maxRestart.Round(time.Millisecond))
 	fig(t, "last kill → all completed", "%v", (time.Since(started) - lastKill).Round(time.Second))
+	fig(t, "OTPs on critical during the kills", "%d (one every %v, valid %v): %d sent once, %d expired unsent, 0 lost, 0 twice; %d calls at or after expires_at",
+		otpN, otpEvery, otpValid, otpSent, otpExpired, otpLate)
 	fig(t, "duration", "%v (final wait %v)", time.Since(started).Round(time.Second), waited.Round(time.Second))
 }
