@@ -1,20 +1,15 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
-
+	"github.com/smsq/smsq/internal/batchfile"
 	"github.com/smsq/smsq/tasks"
 )
 
@@ -111,117 +106,37 @@ func trimPathError(err error) string {
 	return err.Error()
 }
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 // progressEvery is how often (rows) the progress line is refreshed.
 const progressEvery = 5000
 
-// readRows streams the CSV into rows, remembering each row's line number
-// (of its first field: a quoted message may span lines). The file is read
-// once; memory grows with the rows kept, not with the file's encoding.
+// readRows reads the batch file, remembering each row's line number, and
+// words its refusals for the command line: exit 2, naming the file and the
+// line. On a terminal, a progress line counts the rows read.
 func (a *app) readRows(name string, r io.Reader) ([]tasks.BatchRow, []int, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
-		br.Discard(len(utf8BOM)) //nolint:errcheck // peeked: cannot fail
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-
-	var (
-		rows  []tasks.BatchRow
-		lines []int
-		first = true
-	)
-	progress := func(final bool) {
-		if !a.progress {
-			return
-		}
-		end := ""
-		if final {
-			end = "\n"
-		}
-		fmt.Fprintf(a.stderr, "\renqueue: %d rows read%s", len(rows), end)
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			progress(true)
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, nil, invalidf("%s line %d: %v", name, pe.Line, pe.Err)
+	var opts batchfile.Options
+	read := 0
+	if a.progress {
+		opts.Progress = func(n int) {
+			read = n
+			if n%progressEvery == 0 {
+				fmt.Fprintf(a.stderr, "\renqueue: %d rows read", n)
 			}
-			return nil, nil, invalidf("cannot read %s: %v", name, trimPathError(err))
-		}
-		line, _ := cr.FieldPos(0)
-		for i, f := range rec {
-			if !utf8.ValidString(f) {
-				rec[i] = decodeLatin9(f)
-			}
-		}
-		if first {
-			first = false
-			if isHeader(rec) {
-				continue
-			}
-		}
-		if len(rec) < 2 || len(rec) > 4 {
-			progress(true)
-			hint := "quote a message that contains commas"
-			if len(rec) == 1 && strings.Contains(rec[0], ";") {
-				hint = "fields are separated by commas, not semicolons"
-			}
-			return nil, nil, invalidf("%s line %d: %d fields; want numero,message,emetteur[,refClient] (%s)", name, line, len(rec), hint)
-		}
-		row := tasks.BatchRow{To: strings.TrimSpace(rec[0]), Message: rec[1]}
-		if len(rec) > 2 {
-			row.Sender = strings.TrimSpace(rec[2])
-		}
-		if len(rec) > 3 {
-			row.Ref = strings.TrimSpace(rec[3])
-		}
-		rows = append(rows, row)
-		lines = append(lines, line)
-		if len(rows)%progressEvery == 0 {
-			progress(false)
 		}
 	}
-	progress(true)
-	if len(rows) == 0 {
+	rows, lines, err := batchfile.Read(r, opts)
+	if a.progress {
+		fmt.Fprintf(a.stderr, "\renqueue: %d rows read\n", read)
+	}
+	var le *batchfile.LineError
+	switch {
+	case err == nil:
+		return rows, lines, nil
+	case errors.As(err, &le):
+		return nil, nil, invalidf("%s line %d: %s", name, le.Line, le.Reason)
+	case errors.Is(err, batchfile.ErrNoRows):
 		return nil, nil, invalidf("%s: no rows", name)
 	}
-	return rows, lines, nil
-}
-
-// isHeader: the first field of a data row is a phone number, which has
-// digits; a header's ("numero") has none.
-func isHeader(rec []string) bool {
-	return len(rec) > 0 && !strings.ContainsAny(rec[0], "0123456789")
-}
-
-// decodeLatin9 decodes an ISO-8859-15 field. Bytes 0x80–0x9F are control
-// characters in ISO-8859-15 that never belong in a message; files saved by
-// Windows ("ANSI", Windows-1252) put € ’ “ ” … there, so those bytes are read
-// as Windows-1252.
-func decodeLatin9(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) * 2)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c < 0x80:
-			b.WriteByte(c)
-		case c < 0xA0:
-			b.WriteRune(charmap.Windows1252.DecodeByte(c))
-		default:
-			b.WriteRune(charmap.ISO8859_15.DecodeByte(c))
-		}
-	}
-	return b.String()
+	return nil, nil, invalidf("cannot read %s: %v", name, trimPathError(err)) // a *batchfile.ReadError
 }
 
 // batchValidationError names the file line of a row's error, or the flag of

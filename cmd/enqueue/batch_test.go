@@ -234,11 +234,3 @@ func TestBatchProgressOnTerminal(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, stderr.String())
 }
-
-func TestIsHeader(t *testing.T) {
-	require.True(t, isHeader([]string{"numero", "message"}))
-	require.True(t, isHeader([]string{"Numéro", "message"}))
-	require.True(t, isHeader([]string{"to"}))
-	require.False(t, isHeader([]string{"0612345678", "message"}))
-	require.False(t, isHeader([]string{"+33 6 12 34 56 78"}))
-}
