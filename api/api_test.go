@@ -207,7 +207,7 @@ func TestLogLinesNameTheClientNeverATokenOrAText(t *testing.T) {
 	}
 	b.do(t, call{method: http.MethodGet, path: "/v1/tasks/log-1", headers: map[string]string{"Authorization": "Basic " + wrongToken}})
 
-	lines := b.logs.lines(t)
+	lines := b.logs.Lines(t)
 	require.Len(t, lines, 13)
 	out := b.logs.String()
 	for _, tok := range allTokens {

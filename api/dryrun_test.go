@@ -99,7 +99,7 @@ func TestAPanicIsA500AndALogLine(t *testing.T) {
 	p := r.problem(t, http.StatusInternalServerError)
 	require.NotContains(t, p["detail"], "deleter bug", "internals stay in the log")
 	var found bool
-	for _, l := range b.logs.lines(t) {
+	for _, l := range b.logs.Lines(t) {
 		if l["msg"] == "api panic" {
 			found = true
 			require.Equal(t, "deleter bug", l["panic"])

@@ -26,6 +26,7 @@ import (
 
 	"github.com/smsq/smsq/api"
 	smsqconfig "github.com/smsq/smsq/internal/config"
+	"github.com/smsq/smsq/internal/logtest"
 	"github.com/smsq/smsq/internal/metrics"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/internal/worker"
@@ -79,7 +80,7 @@ type bundle struct {
 	recips *store.RecipientStore
 	queues *asynq.Inspector
 	reg    *prometheus.Registry
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	srv    *httptest.Server
 	hc     *http.Client
 }
@@ -92,7 +93,7 @@ func setup(t *testing.T, tune ...func(*api.Config)) *bundle {
 	srv := redistest.Start(t)
 	fake := smsmodetest.NewServer(smsmodetest.WithLocation(paris))
 	t.Cleanup(fake.Close)
-	b := &bundle{redis: srv, rdb: srv.Client(), fake: fake, cfg: smsqconfig.Defaults(), reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	b := &bundle{redis: srv, rdb: srv.Client(), fake: fake, cfg: smsqconfig.Defaults(), reg: prometheus.NewRegistry(), logs: &logtest.Buffer{}}
 	b.cfg.MaxRetry = 3
 	b.cfg.RetryBaseDelay, b.cfg.RetryMaxDelay = 10*time.Millisecond, 50*time.Millisecond
 	var err error
@@ -305,39 +306,6 @@ func (b *bundle) waitState(t *testing.T, id, state string) map[string]any {
 		return last["state"] == state
 	}, 20*time.Second, 20*time.Millisecond, "task %s never reached %s (last: %v)", id, state, last)
 	return last
-}
-
-// syncBuffer is a log sink several goroutines write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lines returns the JSON log lines.
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
-		out = append(out, m)
-	}
-	return out
 }
 
 // --- the OpenAPI document --------------------------------------------------

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smsq/smsq/event"
+	"github.com/smsq/smsq/internal/logtest"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/handler"
 	"github.com/smsq/smsq/tasks/store"
@@ -116,7 +117,7 @@ func TestValuesAreChecked(t *testing.T) {
 func TestSlowBodyIs503(t *testing.T) {
 	t.Parallel()
 	enq := &memEnqueuer{}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	h, err := webhook.New(webhook.Config{
 		Secrets: []string{secret}, Enqueuer: enq, Location: paris,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),

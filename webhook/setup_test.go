@@ -1,7 +1,6 @@
 package webhook_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/logtest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/store"
@@ -33,24 +32,6 @@ var paris = func() *time.Location {
 	return loc
 }()
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // bundle is a handler on a private Redis, served over loopback HTTP.
 type bundle struct {
 	redis  *redistest.Server
@@ -58,7 +39,7 @@ type bundle struct {
 	client *asynq.Client
 	insp   *asynq.Inspector
 	ledger *store.Ledger
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	srv    *httptest.Server
 }
 
@@ -66,7 +47,7 @@ func setup(t *testing.T, mutate ...func(*webhook.Config)) *bundle {
 	t.Helper()
 	t.Parallel()
 	r := redistest.Start(t)
-	b := &bundle{redis: r, rdb: r.Client(), logs: &syncBuffer{}}
+	b := &bundle{redis: r, rdb: r.Client(), logs: &logtest.Buffer{}}
 	b.client = asynq.NewClientFromRedisClient(b.rdb)
 	b.insp = asynq.NewInspectorFromRedisClient(b.rdb)
 	var err error

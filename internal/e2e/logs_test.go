@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/logtest"
 	"github.com/smsq/smsq/internal/proctest"
 	"github.com/smsq/smsq/internal/redistest"
 	"github.com/smsq/smsq/internal/worker"
@@ -81,12 +82,7 @@ func TestLogsThroughRedisOutage(t *testing.T) {
 	waitState("after", "completed")
 	w.Terminate(t, 40*time.Second)
 
-	var lines []map[string]any
-	for _, l := range strings.Split(strings.TrimRight(w.Output(), "\n"), "\n") {
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &m), "not a JSON line: %q", l)
-		lines = append(lines, m)
-	}
+	lines := logtest.Lines(t, w.Output())
 	t.Logf("%d lines, %d while Redis was down for %v", len(lines), len(outageLines), time.Since(down).Round(time.Second))
 
 	// Identical lines are bounded: each distinct message at most once at

@@ -3,9 +3,7 @@ package worker
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smsq/smsq/internal/logtest"
 	"github.com/smsq/smsq/tasks"
 	"github.com/smsq/smsq/tasks/handler"
 )
@@ -69,21 +68,6 @@ func (c *fakeClock) advance(d time.Duration) {
 	}
 }
 
-// lines parses every line of buf as JSON.
-func lines(t *testing.T, buf *bytes.Buffer) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
-		out = append(out, m)
-	}
-	return out
-}
-
 func newTestLogger(buf *bytes.Buffer, level slog.Level) (*slog.Logger, *fakeClock) {
 	c := &fakeClock{now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 	h := slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: level, ReplaceAttr: durationsInMilliseconds})
@@ -101,12 +85,12 @@ func TestRepeatFilterFoldsIdenticalLines(t *testing.T) {
 		clock.advance(150 * time.Millisecond)
 	}
 	log.Warn("another line")
-	got := lines(t, &buf)
+	got := logtest.Lines(t, buf.String())
 	require.Len(t, got, 2, buf.String())
 	require.NotContains(t, got[0], "repeated")
 
 	clock.advance(4 * time.Second) // the interval ends
-	got = lines(t, &buf)
+	got = logtest.Lines(t, buf.String())
 	require.Len(t, got, 3, buf.String())
 	require.Equal(t, "Dequeue error: dial unix /run/redis.sock: connect: connection refused", got[2]["msg"])
 	require.Equal(t, 40.0, got[2]["repeated"])
@@ -119,14 +103,14 @@ func TestRepeatFilterFoldsIdenticalLines(t *testing.T) {
 		clock.advance(100 * time.Millisecond)
 	}
 	clock.advance(10 * time.Second)
-	got = lines(t, &buf)
+	got = logtest.Lines(t, buf.String())
 	require.Len(t, got, 4, buf.String())
 	require.Equal(t, 100.0, got[3]["repeated"])
 
 	// After a quiet interval the line is written at once, alone.
 	clock.advance(time.Minute)
 	log.Error("Dequeue error: dial unix /run/redis.sock: connect: connection refused", "component", "asynq")
-	got = lines(t, &buf)
+	got = logtest.Lines(t, buf.String())
 	require.Len(t, got, 5, buf.String())
 	require.NotContains(t, got[4], "repeated")
 }
@@ -141,7 +125,7 @@ func TestRepeatFilterKeepsDistinctLines(t *testing.T) {
 	log.With("component", "redis").Info("task done", "task_id", "a") // another scope
 	log.WithGroup("g").Info("task done", "task_id", "a")
 	log.Info("task done", "task_id", "a") // the only repetition
-	require.Len(t, lines(t, &buf), 5, buf.String())
+	require.Len(t, logtest.Lines(t, buf.String()), 5, buf.String())
 }
 
 // A line that comes after the interval, before its pending write ran,
@@ -159,11 +143,11 @@ func TestRepeatFilterLineAtIntervalEnd(t *testing.T) {
 	c.now = c.now.Add(10 * time.Second) // the timer is due but has not run
 	c.mu.Unlock()
 	log.Info("redis down")
-	got := lines(t, &buf)
+	got := logtest.Lines(t, buf.String())
 	require.Len(t, got, 2)
 	require.Equal(t, 3.0, got[1]["repeated"], "the two held back and this one")
 	f.flush(f.key(slog.NewRecord(time.Time{}, slog.LevelInfo, "redis down", 0)))
-	require.Len(t, lines(t, &buf), 2)
+	require.Len(t, logtest.Lines(t, buf.String()), 2)
 }
 
 // Unique lines (one per task) are forgotten after an interval.
@@ -187,7 +171,7 @@ func TestDurationsInMilliseconds(t *testing.T) {
 	var buf bytes.Buffer
 	log, _ := newTestLogger(&buf, slog.LevelInfo)
 	log.Info("x", slog.Duration("latency", 4964775*time.Nanosecond), slog.Group("g", slog.Duration("wait_ms", 2*time.Second)), slog.Any("grace", 30*time.Second))
-	got := lines(t, &buf)[0]
+	got := logtest.Lines(t, buf.String())[0]
 	require.Equal(t, 4.965, got["latency_ms"])
 	require.Equal(t, map[string]any{"wait_ms": 2000.0}, got["g"])
 	require.Equal(t, 30000.0, got["grace_ms"])
@@ -201,7 +185,7 @@ func TestTaskLogLatencyInMilliseconds(t *testing.T) {
 	log, _ := newTestLogger(&buf, slog.LevelInfo)
 	h := handler.Logging(log)(asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil }))
 	require.NoError(t, h.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeSend, nil)))
-	got := lines(t, &buf)[0]
+	got := logtest.Lines(t, buf.String())[0]
 	require.Equal(t, "task done", got["msg"])
 	require.IsType(t, 0.0, got["latency_ms"])
 	require.NotContains(t, got, "latency")
@@ -218,7 +202,7 @@ func TestAsynqLoggerArchiveWording(t *testing.T) {
 		var buf bytes.Buffer
 		log, _ := newTestLogger(&buf, tc.level)
 		asynqLogger{log}.Warn("Retry exhausted for task id=order-42")
-		got := lines(t, &buf)
+		got := logtest.Lines(t, buf.String())
 		require.Len(t, got, tc.want)
 		if tc.want == 1 {
 			require.Equal(t, "task moved to the archive", got[0]["msg"])
@@ -230,7 +214,7 @@ func TestAsynqLoggerArchiveWording(t *testing.T) {
 	var buf bytes.Buffer
 	log, _ := newTestLogger(&buf, slog.LevelInfo)
 	asynqLogger{log}.Error("Dequeue error: ", "connection refused")
-	require.Equal(t, "Dequeue error: connection refused", lines(t, &buf)[0]["msg"])
+	require.Equal(t, "Dequeue error: connection refused", logtest.Lines(t, buf.String())[0]["msg"])
 }
 
 func TestRedisLoggerWritesJSON(t *testing.T) {
@@ -238,7 +222,7 @@ func TestRedisLoggerWritesJSON(t *testing.T) {
 	var buf bytes.Buffer
 	log, _ := newTestLogger(&buf, slog.LevelInfo)
 	redisLogger{log}.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %v\n", 5, "dial tcp 127.0.0.1:6379: connect: connection refused")
-	got := lines(t, &buf)
+	got := logtest.Lines(t, buf.String())
 	require.Len(t, got, 1)
 	require.Equal(t, "WARN", got[0]["level"])
 	require.Equal(t, "redis", got[0]["component"])
