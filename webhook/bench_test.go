@@ -2,8 +2,6 @@ package webhook_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -76,19 +74,7 @@ func BenchmarkReceiverParallel(b *testing.B) {
 	b.Cleanup(hc.CloseIdleConnections)
 	base := srv.URL + route("delivery") + "/"
 
-	runParallel(b, "callbacks", func(n int) error {
-		q := fmt.Sprintf("send-%010d?numero=336%08d&date_reception=2026-07-14+10%%3A30%%3A00&statut=11&smsID=B%010d&refClient=bench&mcc_mnc=20801&cost=1", n, n%100_000_000, n)
-		resp, err := hc.Get(base + q)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("HTTP %d", resp.StatusCode)
-		}
-		return nil
-	})
+	runParallel(b, "callbacks", func(n int) error { return loadgen.DeliveryCallback(hc, base, n) })
 }
 
 // BenchmarkBareEnqueueParallel is the floor: asynq.Client.Enqueue of the
@@ -100,16 +86,12 @@ func BenchmarkBareEnqueueParallel(b *testing.B) {
 	t0 := time.Date(2026, 7, 14, 10, 30, 0, 0, paris)
 
 	runParallel(b, "enqueues", func(n int) error {
-		p, err := json.Marshal(tasks.DeliveryPayload{
-			SMSID: fmt.Sprintf("B%010d", n), To: fmt.Sprintf("336%08d", n%100_000_000), Status: 11,
-			StatusText: "received", Final: true, ReceivedAt: t0, Ref: "bench", MCCMNC: "20801", Cost: "1",
-			TaskID: fmt.Sprintf("send-%010d", n),
-		})
+		p, id, err := loadgen.DeliveryEvent(n, t0)
 		if err != nil {
 			return err
 		}
 		_, err = client.Enqueue(asynq.NewTask(tasks.TypeDelivery, p),
-			asynq.TaskID(fmt.Sprintf("dlr:%032d", n)), asynq.Queue(tasks.QueueEvents),
+			asynq.TaskID(id), asynq.Queue(tasks.QueueEvents),
 			asynq.MaxRetry(benchOptions.MaxRetry), asynq.Retention(benchOptions.Retention))
 		return err
 	})

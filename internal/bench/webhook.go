@@ -2,10 +2,7 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -49,36 +46,18 @@ func (e *env) webhook(ctx context.Context) (Row, error) {
 	t0 := time.Date(2026, 7, 14, 10, 30, 0, 0, time.UTC)
 
 	receiver := func(round int) func(i int) error {
-		return func(i int) error {
-			k := round*n + i
-			q := fmt.Sprintf("send-%010d?numero=336%08d&date_reception=2026-07-14+10%%3A30%%3A00&statut=11&smsID=B%010d&refClient=bench&mcc_mnc=20801&cost=1", k, k%100_000_000, k)
-			resp, err := hc.Get(base + q)
-			if err != nil {
-				return err
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("callback: HTTP %d", resp.StatusCode)
-			}
-			return nil
-		}
+		return func(i int) error { return loadgen.DeliveryCallback(hc, base, round*n+i) }
 	}
 	// The floor: the same follow-up task (payload size, ID, queue, options)
 	// stored by asynq.Client.Enqueue directly.
 	bare := func(round int) func(i int) error {
 		return func(i int) error {
-			k := round*n + i
-			p, err := json.Marshal(tasks.DeliveryPayload{
-				SMSID: fmt.Sprintf("B%010d", k), To: fmt.Sprintf("336%08d", k%100_000_000), Status: 11,
-				StatusText: "received", Final: true, ReceivedAt: t0, Ref: "bench", MCCMNC: "20801", Cost: "1",
-				TaskID: fmt.Sprintf("send-%010d", k),
-			})
+			p, id, err := loadgen.DeliveryEvent(round*n+i, t0)
 			if err != nil {
 				return err
 			}
 			_, err = client.EnqueueContext(ctx, asynq.NewTask(tasks.TypeDelivery, p),
-				asynq.TaskID(fmt.Sprintf("dlr:%032d", k)), asynq.Queue(tasks.QueueEvents),
+				asynq.TaskID(id), asynq.Queue(tasks.QueueEvents),
 				asynq.MaxRetry(cfg.MaxRetry), asynq.Retention(cfg.TaskRetention))
 			return err
 		}
@@ -91,16 +70,7 @@ func (e *env) webhook(ctx context.Context) (Row, error) {
 	}
 	defer floorSrv.Close()
 	floor := func(round int) func(i int) error {
-		return func(i int) error {
-			k := round*n + i
-			resp, err := hc.Get(fmt.Sprintf("%ssend-%010d?numero=336%08d&date_reception=2026-07-14+10%%3A30%%3A00&statut=11&smsID=B%010d&refClient=bench&mcc_mnc=20801&cost=1", floorURL, k, k%100_000_000, k))
-			if err != nil {
-				return err
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return nil
-		}
+		return func(i int) error { return loadgen.DeliveryCallback(hc, floorURL, round*n+i) }
 	}
 	var (
 		recvRates, bareRates, floorRates []float64
