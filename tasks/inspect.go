@@ -179,6 +179,11 @@ func (i *Inspector) Status(ctx context.Context, id string) (*TaskStatus, error) 
 		if st.Result == nil {
 			st.Result = resultOf(acc)
 		}
+		if st.CompletedAt.IsZero() {
+			// Accepted, the queue not told yet (or no longer knowing): the
+			// task was completed when the provider accepted it.
+			st.CompletedAt = acc.AcceptedAt
+		}
 	case !st.ExpiresAt.IsZero() && !time.Now().Before(st.ExpiresAt) && st.State != StateArchived && st.State != StateActive:
 		// The worker never hands it over now: it will end expired.
 		st.State = StateExpired
